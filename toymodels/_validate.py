@@ -1,0 +1,80 @@
+"""Input validation shared by the public functions.
+
+Every public entry point validates its arguments here and raises ``ValueError`` / ``TypeError``
+whose message starts with the parameter name, so a user sees *which* argument was wrong.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def as_float_array(value: Any, name: str, *, allow_nan: bool = False) -> np.ndarray:
+    """Convert ``value`` to a float64 array, refusing non-numeric and non-finite input."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be numeric, got the string {value!r}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric (array-like of floats), got {value!r}") from exc
+    if arr.dtype == object:  # pragma: no cover - asarray with dtype float never returns object
+        raise TypeError(f"{name} must be numeric")
+    if not allow_nan and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {value!r}")
+    return arr
+
+
+def positive_scalar_or_vector(value: Any, name: str) -> np.ndarray:
+    """A step size (or step-size grid): finite, > 0, at most 1-D."""
+    arr = as_float_array(value, name)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    if np.any(arr <= 0):
+        raise ValueError(f"{name} must be > 0, got min {arr.min()!r}")
+    return arr
+
+
+def positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
+    """An integer count (steps, periods, ...)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    value = int(value)
+    lo = 0 if allow_zero else 1
+    if value < lo:
+        raise ValueError(f"{name} must be >= {lo}, got {value}")
+    return value
+
+
+def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """A finite positive float (tolerances, times)."""
+    if isinstance(value, (str, bytes)) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a number, got {value!r}") from exc
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return v
+
+
+def state_array(value: Any, name: str, dim: int) -> np.ndarray:
+    """A state / parameter vector of trailing size ``dim`` (shape (..., dim)); 1-D maps accept (...)."""
+    arr = as_float_array(value, name)
+    if arr.ndim == 0:
+        if dim != 1:
+            raise ValueError(f"{name} must have trailing dimension {dim}, got a scalar")
+        return arr.reshape(1)
+    if arr.shape[-1] != dim:
+        if dim == 1:
+            return arr[..., None]
+        raise ValueError(f"{name} must have shape (..., {dim}), got shape {arr.shape}")
+    return arr
