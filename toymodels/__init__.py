@@ -1,0 +1,56 @@
+"""eos-toymodels: executable claims about gradient descent at the edge of stability.
+
+A loss (sympy) → numeric twins (numpy) → a map → dynamics and orbit analysis → claims and figures.
+See DESIGN.md for the public contract; every name below is part of it.
+"""
+
+from __future__ import annotations
+
+from .dynamics import Trajectory, gd, gradient_flow, iterate
+from .maps import Map, MapFamily, gd_family, gd_map
+from .model import Model
+from .orbits import (
+    BifurcationDiagram,
+    Bifurcation,
+    Cycle,
+    LyapunovResult,
+    Phase,
+    bifurcation_diagram,
+    classify,
+    find_cycle,
+    lyapunov_exponent,
+    period,
+    period_doubling_points,
+    saddle_node_points,
+)
+from .spectrum import hessian_eigenvalues, sharpness, sharpness_gradient, top_eigenvector
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Bifurcation",
+    "BifurcationDiagram",
+    "Cycle",
+    "LyapunovResult",
+    "Map",
+    "MapFamily",
+    "Model",
+    "Phase",
+    "Trajectory",
+    "bifurcation_diagram",
+    "classify",
+    "find_cycle",
+    "gd",
+    "gd_family",
+    "gd_map",
+    "gradient_flow",
+    "hessian_eigenvalues",
+    "iterate",
+    "lyapunov_exponent",
+    "period",
+    "period_doubling_points",
+    "saddle_node_points",
+    "sharpness",
+    "sharpness_gradient",
+    "top_eigenvector",
+]
