@@ -53,7 +53,8 @@ Report format
 -------------
 ``--claims-report=PATH`` writes strict JSON (non-finite floats are written as the strings
 ``"NaN"``, ``"Infinity"``, ``"-Infinity"`` and complex numbers as ``{"__complex__": [re, im]}``;
-:func:`load_report` turns both back into numbers)::
+:func:`load_report` turns both back into numbers, so a recorded *string* ``"NaN"`` would come
+back as a float)::
 
     {"format": "toymodels-claims/1",
      "claims": [{"id", "paper", "where", "statement", "predicted", "measured", "tol", "rtol",
@@ -75,7 +76,8 @@ Options: ``--claims-report=PATH`` (write the JSON report), ``--no-claims-table``
 summary count line, not the table). pytest-xdist is not supported (claims recorded in workers
 are not sent back to the controller).
 
-Importing this module imports only the standard library; pytest is imported lazily by the hooks.
+This module itself imports only the standard library (pytest is imported lazily by the hooks);
+importing it as ``toymodels.claims`` also runs ``toymodels/__init__.py``.
 (PYTEST_DONT_REWRITE: this module builds its own assertion messages, and the marker keeps
 pytest from warning that an already-imported plugin cannot be rewritten.)
 """
@@ -266,7 +268,9 @@ def format_value(value: Any, *, sig: int = 10, max_items: int = 4, quote: bool =
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return format(value, f".{sig}g")
+        text = format(value, f".{sig}g")
+        # keep floats recognisable as floats: 2.0 -> "2.0", not "2"
+        return text if any(ch in text for ch in ".eni") else text + ".0"
     if isinstance(value, complex):
         return f"({value.real:.{sig}g}{value.imag:+.{sig}g}j)"
     if isinstance(value, int):
@@ -377,8 +381,14 @@ def _compare(p: Any, m: Any, tol: float | None, rtol: float | None) -> _Comparis
             continue
         diff = math.nan if (p_nan or m_nan) else abs(pv - mv)
         diffs.append(diff)
-        bound = atol + rt * abs(pv) if not p_nan else 0.0
-        if not diff <= bound:  # written so that a NaN diff fails
+        # the relative term only for a finite prediction (|inf| would allow anything)
+        try:
+            finite_p = isinstance(pv, int) or math.isfinite(abs(pv))
+            bound = atol + (rt * abs(pv) if rt and finite_p else 0.0)
+            ok = diff <= bound  # False for a NaN diff
+        except OverflowError:  # ints beyond float range with rtol: only equality passes
+            ok = False
+        if not ok:
             failures.append((index, pv, mv, diff))
     if diffs:
         max_diff = math.nan if any(d != d for d in diffs) else max(diffs)
@@ -753,13 +763,13 @@ def format_table(claims: Sequence[Claim], width: int = _TABLE_WIDTH) -> list[str
         lines. Numbers have 10 significant digits; long sequences are abbreviated.
     """
     headers = ("outcome", "paper", "where", "statement", "predicted", "measured")
-    caps = (10, 24, 26, None, 18, 24)
+    caps = (10, 22, 24, None, 26, 26)
     rows = []
     for c in claims:
         where = f"{c.where} [{c.param}]" if c.param else c.where
         if c.records:
-            pred = format_value(c.predicted)
-            meas = format_value(c.measured)
+            pred = format_value(c.predicted, max_items=2)
+            meas = format_value(c.measured, max_items=2)
             if len(c.records) > 1:
                 meas += f" (+{len(c.records) - 1})"
         else:
@@ -886,8 +896,10 @@ class _Tracker:
             if main:
                 reason += (
                     f"; predicted {format_value(main['predicted'])}, measured "
-                    f"{format_value(main['measured'])}, tol {format_value(main['tol'])}"
+                    f"{format_value(main['measured'])}"
                 )
+                if main["tol"] is not None:
+                    reason += f", tol {format_value(main['tol'])}"
                 if main["rtol"] is not None:
                     reason += f", rtol {format_value(main['rtol'])}"
                 if len(rec.records) > 1:

@@ -286,8 +286,11 @@ def _iterate(
         param = np.ascontiguousarray(np.broadcast_to(F.param, batch), dtype=float).reshape(-1)
     comps = [flat[:, i].copy() for i in range(F.dim)]
     fn = F.fn
+    fast = F.components
 
     def step(c: list[np.ndarray], p: np.ndarray | None) -> list[np.ndarray]:
+        if fast is not None:
+            return fast(c, p)
         y = fn(np.stack(c, axis=-1), p)
         return [y[:, i] for i in range(F.dim)]
 
@@ -331,7 +334,13 @@ def gradient_flow(
         t_eval = np.linspace(0.0, t_end, max(n_points, 2))
     else:
         t_eval = as_float_array(t_eval, "t_eval")
-        if t_eval.ndim != 1 or np.any(np.diff(t_eval) <= 0) or t_eval[0] < 0 or t_eval[-1] > t_end:
+        if (
+            t_eval.ndim != 1
+            or t_eval.size == 0
+            or np.any(np.diff(t_eval) <= 0)
+            or t_eval[0] < 0
+            or t_eval[-1] > t_end
+        ):
             raise ValueError("t_eval must be increasing and inside [0, t_end]")
     rtol = positive_float(rtol, "rtol")
     atol = positive_float(atol, "atol")

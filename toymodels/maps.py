@@ -54,10 +54,14 @@ class MapFamily:
         self.name = name
         self.param_name = param_name
         self.expr = expr
+        #: optional fast path: (list of component arrays, p) → list of component arrays
+        self.components: Callable[[list[np.ndarray], Any], list[np.ndarray]] | None = None
+        #: optional fast path: (components, p) → the dim² Jacobian entries, row-major
+        self.jac_components: Callable[[list[np.ndarray], Any], list[Any]] | None = None
 
     def __call__(self, value: Any) -> Map:
         p = as_float_array(value, self.param_name)
-        return Map(
+        F = Map(
             self.fn,
             self.jac,
             self.dim,
@@ -65,6 +69,9 @@ class MapFamily:
             family=self,
             name=f"{self.name}[{self.param_name}={_fmt(p)}]",
         )
+        F.components = self.components
+        F.jac_components = self.jac_components
+        return F
 
     def dfdp(self, state: np.ndarray, p: Any) -> np.ndarray:
         """∂F_p(state)/∂p, shape (..., dim)."""
@@ -105,6 +112,10 @@ class Map:
         self.param = param
         self.family = family
         self.name = name
+        #: optional fast path used by the iteration engine (see MapFamily.components)
+        self.components: Callable[[list[np.ndarray], Any], list[np.ndarray]] | None = None
+        #: optional fast path: (components, p) → the dim² Jacobian entries, row-major
+        self.jac_components: Callable[[list[np.ndarray], Any], list[Any]] | None = None
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -121,7 +132,7 @@ class Map:
         ``Map.from_sympy("z*(1 + a*(1 - z))**2", state="z", param="a")`` is the family
         a ↦ F_a (Chen et al. 2023, Thm 2.1); pass ``value=1.2`` to get the single map F_1.2.
         """
-        from .model import _parse_expr
+        from .model import _check_compilable, _parse_expr
 
         if isinstance(exprs, (str, sp.Basic)):
             exprs = [exprs]
@@ -129,9 +140,29 @@ class Map:
             exprs = [_parse_expr(e, "exprs") for e in exprs]
         except TypeError as exc:
             raise TypeError(f"exprs must be expressions or strings: {exc}") from exc
+        if not exprs:
+            raise ValueError("exprs must give at least one expression")
         if isinstance(state, (str, sp.Symbol)):
             state = [state]
-        names = [str(s) for s in state]
+        try:
+            names = [str(s) for s in state]
+        except TypeError as exc:
+            raise TypeError(
+                f"state must be a name or a sequence of names, got {type(state).__name__}"
+            ) from exc
+        if not names:
+            raise ValueError("state must name at least one variable")
+        if len(set(names)) != len(names):
+            raise ValueError(f"state has duplicates: {names}")
+        for n in names:
+            if not n.isidentifier():
+                raise ValueError(f"state: {n!r} is not a valid variable name")
+        if constants is not None and not isinstance(constants, Mapping):
+            raise TypeError(
+                f"constants must be a mapping name -> value, got {type(constants).__name__}"
+            )
+        if param is not None and str(param) in names:
+            raise ValueError(f"param: {str(param)!r} is also a state variable")
         if len(names) != len(exprs):
             raise ValueError(
                 f"state names {len(names)} variables but exprs gives {len(exprs)} expressions"
@@ -145,9 +176,16 @@ class Map:
             k = str(k)
             if k not in free:
                 raise ValueError(f"constants: {k!r} does not occur in the map")
-            if isinstance(v, (str, bytes, bool)):
-                raise TypeError(f"constants[{k!r}] must be a number, got {v!r}")
-            fv = float(v)
+            if k in names or (param is not None and k == str(param)):
+                raise ValueError(f"constants: {k!r} is a state variable or the parameter")
+            if isinstance(v, (str, bytes, bool, complex, np.complexfloating)):
+                raise TypeError(f"constants[{k!r}] must be a real number, got {v!r}")
+            try:
+                fv = float(v)
+            except OverflowError as exc:
+                raise ValueError(f"constants[{k!r}] must be finite, got {v!r}") from exc
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"constants[{k!r}] must be a number, got {v!r}") from exc
             if not np.isfinite(fv):
                 raise ValueError(f"constants[{k!r}] must be finite, got {v!r}")
             subs[free[k]] = sp.Float(fv)
@@ -160,11 +198,26 @@ class Map:
         left = sorted({s.name for e in exprs for s in e.free_symbols} - allowed)
         if left:
             raise ValueError(f"constants: no value given for the free symbol(s) {left}")
+        for e in exprs:
+            if e.has(sp.I):
+                raise ValueError(f"exprs must be real, finite expressions, got {e}")
+            _check_compilable(e, [*syms, psym], "exprs")
+        if value is not None:
+            as_float_array(value, "value")
         dim = len(exprs)
         jac_m = sp.Matrix(exprs).jacobian(syms)
-        f_fn = sp.lambdify([*syms, psym], exprs, modules="numpy", cse=True)
-        j_fn = sp.lambdify([*syms, psym], list(jac_m), modules="numpy", cse=True)
-        d_fn = sp.lambdify([*syms, psym], [sp.diff(e, psym) for e in exprs], "numpy", cse=True)
+        dp = [sp.diff(e, psym) for e in exprs]
+        if jac_m.has(sp.Derivative) or any(d.has(sp.Derivative) for d in dp):
+            raise ValueError(
+                "exprs is not differentiable in the state variables / parameter "
+                "(sympy leaves the derivative unevaluated)"
+            )
+        try:
+            f_fn = sp.lambdify([*syms, psym], exprs, modules="numpy", cse=True)
+            j_fn = sp.lambdify([*syms, psym], list(jac_m), modules="numpy", cse=True)
+            d_fn = sp.lambdify([*syms, psym], dp, "numpy", cse=True)
+        except Exception as exc:  # printer gaps (e.g. unsupported functions)
+            raise ValueError(f"exprs cannot be compiled to numpy: {exc}") from exc
 
         def fn(x: np.ndarray, p: Any) -> np.ndarray:
             shape = np.broadcast_shapes(x.shape[:-1], np.shape(p))
@@ -187,8 +240,18 @@ class Map:
                 out[..., i] = v
             return out
 
+        def components(comps: list[np.ndarray], p: Any) -> list[np.ndarray]:
+            out = f_fn(*comps, p)
+            shape = np.broadcast_shapes(comps[0].shape, np.shape(p))
+            return [
+                o if isinstance(o, np.ndarray) and o.shape == shape else np.broadcast_to(o, shape)
+                for o in out
+            ]
+
         label = name or ", ".join(str(e) for e in exprs)
         fam = MapFamily(fn, jac, dim, dfdp=dfdp, name=label, param_name=pname or "p", expr=exprs)
+        fam.components = components
+        fam.jac_components = lambda comps, p: j_fn(*comps, p)
         if pname is None:
             return fam(0.0)
         if value is None:
@@ -256,7 +319,10 @@ def gd_family(model: Model) -> MapFamily:
 def gd_map(model: Model, eta: Any) -> Map:
     """The GD map θ ↦ θ − η∇L(θ), Jacobian I − η∇²L(θ); ``eta`` > 0 (scalar or batch array)."""
     from ._validate import as_float_array as _arr
+    from .model import Model
 
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
     e = _arr(eta, "eta")
     if np.any(e <= 0):
         raise ValueError(f"eta must be > 0, got min {e.min()!r}")

@@ -154,6 +154,21 @@ def _check_map(F: Any) -> Map:
     return F
 
 
+def _single_state(F: Map, x: Any, name: str) -> np.ndarray:
+    """One state of ``F`` as a (dim,) vector; refuses batches."""
+    z = F.state(x, name)
+    if z.size != F.dim:
+        raise ValueError(f"{name} must be one state of dimension {F.dim}, got shape {np.shape(x)}")
+    return z.reshape(-1)
+
+
+def _scalar_param(value: Any, name: str) -> float:
+    arr = as_float_array(value, name)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got shape {arr.shape}")
+    return float(arr)
+
+
 def _period_from_window(w: np.ndarray, max_period: int, tol: float) -> np.ndarray:
     """Smallest k ≤ max_period with |w[t+k] − w[t]| ≤ tol(1 + |w[t]|) over the whole window."""
     # w: (W, B, dim) with W ≥ 2 * max_period
@@ -235,6 +250,11 @@ def find_cycle(
     |F^k(z) − z|_∞ ≤ tol·(1 + |z|_∞). The returned :class:`Cycle` reports the minimal period.
     """
     F = _check_map(F)
+    if F.param is not None and np.ndim(F.param) != 0:
+        raise ValueError(
+            f"F must be a single map (scalar parameter), got a parameter batch of shape "
+            f"{np.shape(F.param)}"
+        )
     k = positive_int(k, "k")
     tol = positive_float(tol, "tol")
     maxiter = positive_int(maxiter, "maxiter")
@@ -517,7 +537,7 @@ def period_doubling_points(
     F0 = fam(p0)
     if not isinstance(F0, Map):
         raise TypeError("family(p) must return a toymodels.Map")
-    cyc = _attractor_cycle(F0, F0.state(state0, "state0").reshape(-1), burn_in, max_period)
+    cyc = _attractor_cycle(F0, _single_state(F0, state0, "state0"), burn_in, max_period)
     out: list[Bifurcation] = []
     p = p0
     h = abs(p_end - p0) / 200
@@ -557,12 +577,16 @@ def saddle_node_points(
     Example: the period-3 window of F_a, ``saddle_node_points(F, 0.3, 1.455, 1.44)`` → 1.4504409645.
     """
     fam = as_family(family)
-    p_start = float(as_float_array(param, "param"))
-    p_to = float(as_float_array(towards, "towards"))
+    p_start = _scalar_param(param, "param")
+    p_to = _scalar_param(towards, "towards")
     if p_start == p_to:
         raise ValueError("towards must differ from param")
+    burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
+    max_period = positive_int(max_period, "max_period")
     F0 = fam(p_start)
-    cyc = _attractor_cycle(F0, F0.state(state0, "state0").reshape(-1), burn_in, max_period)
+    if not isinstance(F0, Map):
+        raise TypeError("family(p) must return a toymodels.Map")
+    cyc = _attractor_cycle(F0, _single_state(F0, state0, "state0"), burn_in, max_period)
     k = cyc.period
     direction = np.sign(p_to - p_start)
     p, h = p_start, abs(p_to - p_start) / 100
@@ -628,8 +652,18 @@ def lyapunov_exponent(
     dead = tr.diverged.copy()
     tiny = np.finfo(float).tiny
     half = steps // 2
+    if F.dim == 1 and F.components is not None and F.jac_components is not None:
+        fast = _lyapunov_1d_fast(F, x[..., 0], param, steps, bound)
+        if fast is not None:
+            acc, acc_half, dead_fast = fast
+            dead = dead | dead_fast
+            steps_done = True
+        else:
+            steps_done = False
+    else:
+        steps_done = False
     with np.errstate(all="ignore"):
-        for t in range(steps):
+        for t in range(0 if steps_done else steps):
             J = F.jac(x, param)
             if F.dim == 1:
                 g = np.abs(J[..., 0, 0])
@@ -649,6 +683,29 @@ def lyapunov_exponent(
     if return_result:
         return LyapunovResult(lam, steps, burn_in, dead, np.abs(first - second))
     return float(lam) if lam.ndim == 0 else lam
+
+
+def _lyapunov_1d_fast(
+    F: Map, z: np.ndarray, param: Any, steps: int, bound: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Σ log|F'(z_t)| over the orbit with the component fast paths of a 1-D sympy map."""
+    tiny = np.finfo(float).tiny
+    z = np.array(z, dtype=float)
+    acc = np.zeros(z.shape)
+    acc_half = acc
+    dead = np.zeros(z.shape, dtype=bool)
+    half = steps // 2
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            d = F.jac_components([z], param)[0]
+            acc = acc + np.log(np.maximum(np.abs(d), tiny))
+            if t + 1 == half:
+                acc_half = acc.copy()
+            z = F.components([z], param)[0]
+            if t % 64 == 63:
+                dead |= ~(np.abs(z) <= bound)
+    dead |= ~(np.abs(z) <= bound)
+    return acc, acc_half, dead
 
 
 # ---------------------------------------------------------------------------- classification
@@ -674,6 +731,13 @@ def classify(
     burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
     max_period = positive_int(max_period, "max_period")
     tol = positive_float(tol, "tol")
+    lyapunov_steps = positive_int(lyapunov_steps, "lyapunov_steps")
+    if isinstance(chaos_threshold, (str, bytes, bool)) or not isinstance(
+        chaos_threshold, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"chaos_threshold must be a real number, got {chaos_threshold!r}")
+    if not np.isfinite(chaos_threshold):
+        raise ValueError(f"chaos_threshold must be finite, got {chaos_threshold!r}")
     tr = iterate(F, state0, burn_in, record_every=0, bound=bound)
     window = _iterate(F, tr.final, 2 * max_period, 1, bound)
     batch = window.batch_shape
@@ -744,7 +808,9 @@ def bifurcation_diagram(
     if seeding not in ("fixed", "continuation"):
         raise ValueError(f"seeding must be 'fixed' or 'continuation', got {seeding!r}")
     first = fam(ps[0])
-    x0 = first.state(state0, "state0").reshape(-1)
+    if not isinstance(first, Map):
+        raise TypeError("family(p) must return a toymodels.Map")
+    x0 = _single_state(first, state0, "state0")
     dim = first.dim
     if seeding == "fixed" and isinstance(fam, MapFamily):
         F = fam(ps)
