@@ -16,8 +16,13 @@ def as_float_array(value: Any, name: str, *, allow_nan: bool = False) -> np.ndar
     """Convert ``value`` to a float64 array, refusing non-numeric and non-finite input."""
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be numeric, got the string {value!r}")
+    if value is None:
+        raise TypeError(f"{name} must be numeric, got None")
+    _refuse_non_real(value, name)
     try:
         arr = np.asarray(value, dtype=np.float64)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be finite (too large for float64), got {value!r}") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be numeric (array-like of floats), got {value!r}") from exc
     if arr.dtype == object:  # pragma: no cover - asarray with dtype float never returns object
@@ -25,6 +30,29 @@ def as_float_array(value: Any, name: str, *, allow_nan: bool = False) -> np.ndar
     if not allow_nan and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf), got {value!r}")
     return arr
+
+
+def _refuse_non_real(value: Any, name: str) -> None:
+    """Refuse strings, complex numbers, dates and ``None`` hidden inside arrays or lists.
+
+    ``np.asarray(..., dtype=float)`` would silently parse ``["0.1"]``, drop imaginary parts (with a
+    ComplexWarning) or turn ``[None]`` into NaN.
+    """
+    if not isinstance(value, (np.ndarray, np.generic, list, tuple)):
+        return
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError, OverflowError):
+        return  # ragged or otherwise unconvertible: the float conversion reports it
+    kind = raw.dtype.kind
+    if kind in "USV":
+        raise TypeError(f"{name} must be numeric, got an array of strings {value!r}")
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex values {value!r}")
+    if kind in "mM":
+        raise TypeError(f"{name} must be numeric, got dates/times {value!r}")
+    if kind == "O" and any(v is None for v in raw.ravel()):
+        raise TypeError(f"{name} must be numeric, got None entries in {value!r}")
 
 
 def positive_scalar_or_vector(value: Any, name: str) -> np.ndarray:
@@ -55,8 +83,12 @@ def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """A finite positive float (tolerances, times)."""
     if isinstance(value, (str, bytes)) or isinstance(value, bool):
         raise TypeError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
     try:
         v = float(value)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be finite, got {value!r}") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a number, got {value!r}") from exc
     if not np.isfinite(v):

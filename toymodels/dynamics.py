@@ -95,10 +95,20 @@ Step = Callable[[list[np.ndarray], np.ndarray | None], list[np.ndarray]]
 
 
 def _bad(comps: list[np.ndarray], bound: float) -> np.ndarray:
-    bad = np.zeros(comps[0].shape, dtype=bool)
+    """Members (axis 0) with a component above ``bound`` or not finite (NaN compares False)."""
+    bad = np.zeros(comps[0].shape[0], dtype=bool)
     for c in comps:
-        bad |= ~(np.abs(c) <= bound)  # NaN compares False → bad
+        ok = np.abs(c) <= bound
+        bad |= ~(ok if ok.ndim == 1 else np.all(ok, axis=tuple(range(1, ok.ndim))))
     return bad
+
+
+def _store(records: np.ndarray, r: int, comps: list[np.ndarray]) -> None:
+    if len(comps) == 1 and comps[0].ndim == 2:  # array mode: one (B, dim) block
+        records[r] = comps[0]
+    else:
+        for i, c in enumerate(comps):
+            records[r, :, i] = c
 
 
 def _run(
@@ -112,7 +122,7 @@ def _run(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The engine: flat batch (B,), ``dim`` component arrays; returns (records, rec_steps, div_at)."""
     B = comps[0].shape[0]
-    dim = len(comps)
+    dim = comps[0].shape[1] if (len(comps) == 1 and comps[0].ndim == 2) else len(comps)
     rec_steps = _record_steps(steps, record_every)
     records = np.empty((len(rec_steps), B, dim))
     div_at = np.full(B, -1, dtype=np.int64)
@@ -125,8 +135,7 @@ def _run(
         t = 0
         r = 0
         if rec_steps[0] == 0:
-            for i, c in enumerate(comps):
-                records[0, :, i] = c
+            _store(records, 0, comps)
             r = 1
         while t < steps:
             stop = min(t + check_every, steps, int(rec_steps[r]) if r < len(rec_steps) else steps)
@@ -146,11 +155,15 @@ def _run(
                 first[first < 0] = stop  # pragma: no cover - replay is deterministic
                 div_at[idx] = first
                 dead = div_at >= 0
-                comps = [np.where(dead, np.nan, c) for c in comps]
+                comps = [
+                    np.where(dead.reshape((-1,) + (1,) * (c.ndim - 1)), np.nan, c) for c in comps
+                ]
             t = stop
+            if bool(np.all(div_at >= 0)):  # everyone diverged: the rest is NaN
+                records[r:] = np.nan
+                break
             if r < len(rec_steps) and t == rec_steps[r]:
-                for i, c in enumerate(comps):
-                    records[r, :, i] = c
+                _store(records, r, comps)
                 r += 1
     return records, rec_steps, div_at
 
@@ -220,16 +233,28 @@ def gd(
         th_b = np.broadcast_to(th, (*batch, model.n_params))
     flat = th_b.reshape(-1, model.n_params)
     eta_flat = np.ascontiguousarray(eta_b).reshape(-1)
-    comps = [flat[:, i].copy() for i in range(model.n_params)]
-    gc = model.grad_components
+    if model._grad_components is not None:
+        # component mode (sympy models): p arrays of shape (B,), no stacking in the hot loop
+        comps = [flat[:, i].copy() for i in range(model.n_params)]
+        gc = model._grad_components
 
-    def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
-        g = gc(*c)
-        out = []
-        for ci, gi in zip(c, g, strict=True):
-            ci -= eta_ * gi
-            out.append(ci)
-        return out
+        def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
+            g = gc(*c)
+            out = []
+            for ci, gi in zip(c, g, strict=True):
+                ci -= eta_ * gi
+                out.append(ci)
+            return out
+
+    else:
+        # array mode (numpy models with many parameters): one (B, p) block
+        comps = [flat.copy()]
+        grad = model._grad
+
+        def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
+            x = c[0]
+            x -= eta_[:, None] * grad(x)
+            return [x]
 
     records, rec_steps, div_at = _run(step, comps, eta_flat, steps, record_every, bound,
                                       check_every)

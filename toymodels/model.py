@@ -53,7 +53,7 @@ def _parse_expr(expr: Any, name: str = "expr") -> sp.Expr:
     if isinstance(expr, str):
         try:
             parsed = sp.sympify(expr)
-        except (sp.SympifyError, SyntaxError, TypeError) as exc:
+        except Exception as exc:  # sympify evaluates the string: any failure is a parse failure
             raise ValueError(f"{name}: cannot parse {expr!r} as a sympy expression") from exc
         if not isinstance(parsed, sp.Expr):
             raise TypeError(f"{name} must be a scalar expression, got {type(parsed).__name__}")
@@ -61,6 +61,39 @@ def _parse_expr(expr: Any, name: str = "expr") -> sp.Expr:
     if isinstance(expr, (int, float)) and not isinstance(expr, bool):
         return sp.Float(expr)
     raise TypeError(f"{name} must be a sympy expression or a string, got {type(expr).__name__}")
+
+
+_UNEVALUATED = (sp.Integral, sp.Derivative, sp.Limit, sp.Product)
+
+
+def _check_compilable(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) -> None:
+    """Refuse what lambdify cannot compile or sympy cannot differentiate in closed form.
+
+    Undefined functions (``f(x)``), unevaluated integrals/derivatives/limits/products, infinities,
+    and functions of the parameters whose derivative sympy leaves unevaluated (``re(x)``) would
+    otherwise fail only at the first call (NameError / PrintMethodNotImplementedError) or give
+    silent inf/NaN.
+    """
+    from sympy.core.function import AppliedUndef
+
+    if expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise ValueError(f"{name} must be a real, finite expression, got {expr}")
+    syms = set(symbols)
+    for a in expr.atoms(AppliedUndef):
+        raise ValueError(f"{name} contains the undefined function {a}")
+    for a in expr.atoms(*_UNEVALUATED):
+        raise ValueError(
+            f"{name} contains the unevaluated {type(a).__name__} {a}; call .doit() first"
+        )
+    for a in expr.atoms(sp.Function):
+        if isinstance(a, _NONSMOOTH):
+            continue
+        for s in syms & a.free_symbols:
+            if sp.diff(a, s).has(sp.Derivative):
+                raise ValueError(
+                    f"{name} is not differentiable in its parameters: sympy has no "
+                    f"closed-form derivative of {a} in {s}"
+                )
 
 
 def _check_smooth(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) -> None:
@@ -133,6 +166,12 @@ class Model:
         constant is not finite, or the loss is not differentiable in its parameters.
         """
         e = _parse_expr(expr)
+        if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ValueError(f"expr must be a real, finite expression, got {e}")
+        if constants is not None and not isinstance(constants, Mapping):
+            raise TypeError(
+                f"constants must be a mapping name -> value, got {type(constants).__name__}"
+            )
         if isinstance(params, (str, sp.Symbol)):
             params = [params]
         try:
@@ -159,10 +198,14 @@ class Model:
                 raise ValueError(f"constants: {k!r} is also listed in params")
             if k not in free:
                 raise ValueError(f"constants: {k!r} does not occur in the loss {e}")
-            if isinstance(val, (str, bytes)) or isinstance(val, bool):
-                raise TypeError(f"constants[{k!r}] must be a number, got {val!r}")
+            if isinstance(val, (str, bytes, complex, np.complexfloating)) or isinstance(
+                val, bool
+            ):
+                raise TypeError(f"constants[{k!r}] must be a real number, got {val!r}")
             try:
                 v = float(val)
+            except OverflowError as exc:
+                raise ValueError(f"constants[{k!r}] must be finite, got {val!r}") from exc
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"constants[{k!r}] must be a number, got {val!r}") from exc
             if not np.isfinite(v):
@@ -172,11 +215,12 @@ class Model:
         left = sorted(s.name for s in e.free_symbols if s.name not in names)
         if left:
             raise ValueError(f"constants: no value given for the free symbol(s) {left}")
-        if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan):
+        if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan) or e.has(sp.oo, -sp.oo):
             raise ValueError(f"expr must be a real, finite expression, got {e}")
         syms = [free[n] for n in names]
         if not allow_nonsmooth:
             _check_smooth(e, syms, "expr")
+        _check_compilable(e, syms, "expr")
         return _SympyModel(e, syms, name=name, citation=citation)
 
     @classmethod
@@ -241,6 +285,12 @@ class Model:
         """
         th = self._theta(theta)
         uu = self._theta(u, "u")
+        try:
+            np.broadcast_shapes(th.shape, uu.shape)
+        except ValueError as exc:
+            raise ValueError(
+                f"u (shape {uu.shape}) does not broadcast against theta (shape {th.shape})"
+            ) from exc
         if self._third is not None:
             return np.asarray(self._third(th, uu), dtype=np.float64)
         h = 1e-4

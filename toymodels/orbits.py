@@ -109,7 +109,8 @@ class LyapunovResult:
 class Phase:
     """What GD (or any map) does from one state.
 
-    kind : ``converged_monotone`` (dominant multiplier at the limit in [0, 1)),
+    kind : ``converged_monotone`` (dominant multiplier at the limit in [0, 1); multipliers equal
+        to 1, i.e. directions along a manifold of minima, are ignored),
         ``converged_oscillating`` (dominant multiplier in (−1, 0): residuals alternate in sign),
         ``periodic`` (an attracting cycle of ``period`` ≥ 2), ``chaotic`` (no period up to
         ``max_period`` and largest Lyapunov exponent > ``chaos_threshold``), ``diverged``, or
@@ -761,8 +762,12 @@ def classify(
         with np.errstate(all="ignore"):
             J = F.jac(last[fixed], None if pflat is None else pflat[fixed])
             ev = np.linalg.eigvals(J)
-        dom = np.take_along_axis(ev, np.argmax(np.abs(ev), axis=-1)[:, None], axis=-1)[:, 0]
-        mult[fixed] = dom.real
+        # multipliers equal to 1 belong to directions along a manifold of fixed points (flat
+        # directions of a loss with a continuum of minima); they carry no dynamics
+        mag = np.where(np.abs(ev - 1.0) < 1e-9, -1.0, np.abs(ev))
+        dom = np.take_along_axis(ev, np.argmax(mag, axis=-1)[:, None], axis=-1)[:, 0]
+        dom = np.where(np.max(mag, axis=-1) < 0, 0.0, dom.real)
+        mult[fixed] = dom
     phases = np.empty(last.shape[0], dtype=object)
     for i in range(last.shape[0]):
         if div_at[i] >= 0:

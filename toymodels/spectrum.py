@@ -20,6 +20,10 @@ __all__ = ["sharpness", "top_eigenvector", "sharpness_gradient", "hessian_eigenv
 
 
 def _finite_rows(model: Model, theta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from .model import Model
+
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
     th = model._theta(theta)
     flat = th.reshape(-1, model.n_params)
     ok = np.all(np.isfinite(flat), axis=-1)

@@ -344,22 +344,28 @@ class NQM:
         _, gu, gv = self.g_and_grad(np.zeros((self.m, self.d)), np.zeros(self.m))
         return float(np.sum(gu * gu) + np.sum(gv * gv))
 
-    def recursion(self, eta: float, steps: int) -> dict[str, np.ndarray]:
-        """Zhu et al.'s exact recursion for (g − y, λ) started from the NQM's g0, λ0."""
-        eta = positive_float(eta, "eta")
+    def recursion(self, eta: Any, steps: int) -> dict[str, np.ndarray]:
+        """Zhu et al.'s exact recursion for (g − y, λ) from the NQM's g0, λ0; batched over eta.
+
+        g' − y = (1 − ηλ + κη²(g − y)g)(g − y),   λ' = λ − ηκ(g − y)(4g − ηλ(g − y)).
+        """
+        eta = as_float_array(eta, "eta")
+        if np.any(eta <= 0):
+            raise ValueError("eta must be > 0")
         steps = positive_int(steps, "steps")
         g0, _, _ = self.g_and_grad(np.zeros((self.m, self.d)), np.zeros(self.m))
         k = self.kappa
-        e = float(g0) - self.y
-        lam = self.lambda0()
-        es, ls = [e], [lam]
+        e = np.full(eta.shape, float(g0) - self.y)
+        lam = np.full(eta.shape, self.lambda0())
+        es = np.empty((steps + 1, *eta.shape))
+        ls = np.empty((steps + 1, *eta.shape))
+        es[0], ls[0] = e, lam
         with np.errstate(all="ignore"):
-            for _ in range(steps):
+            for t in range(steps):
                 g = e + self.y
                 e, lam = (
                     (1 - eta * lam + k * eta**2 * e * g) * e,
                     lam - eta * k * e * (4 * g - eta * lam * e),
                 )
-                es.append(e)
-                ls.append(lam)
-        return {"g": np.array(es) + self.y, "lambda": np.array(ls)}
+                es[t + 1], ls[t + 1] = e, lam
+        return {"g": es + self.y, "lambda": ls}
