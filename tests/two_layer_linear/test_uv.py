@@ -1,0 +1,107 @@
+"""Claims: the scalar two-layer linear net f = uv at the edge of stability.
+
+GD on L(u, v) = ½(uv − 1)² keeps the balanced line u = v invariant and on it is exactly the
+projected cubic map g_η(w) = w(1 + η(1 − w²)), so z = uv follows Chen et al.'s F_η (brief §2.2,
+derived; Chen, Balasubramanian, Ghosal, Agrawalla, TMLR 2024, Thm 2.1 for F_a). Off the line the
+imbalance u² − v² is multiplied by (1 − η²e²), e = uv − 1 (Lewkowycz et al. 2020 warm-up model;
+the conservation law of Kreisler, Nacson, Soudry, Carmon, ICML 2023, for depth 2).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import toymodels as tm
+from toymodels.models.quadratic_regression import two_cycle
+from toymodels.models.two_layer_linear import balanced_line_map, uv_model
+
+UNIVERSALITY = "Chen et al. (TMLR 2024) Thm 2.1, via the uv net [brief §2.2, derived]"
+LEWKOWYCZ = "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari (2020)"
+FLIPS = [1.0, math.sqrt(5) - 1, 1.288031754483, 1.299227939650, 1.301628914037]
+
+
+def test_sympy_model_derivatives():
+    m = uv_model()
+    th = np.array([[0.3, 0.5], [1.2, -0.7]])
+    u, v = th[:, 0], th[:, 1]
+    e = u * v - 1
+    np.testing.assert_allclose(m.grad(th), np.stack([e * v, e * u], -1), rtol=1e-15)
+    H = np.stack([np.stack([v * v, 2 * u * v - 1], -1), np.stack([2 * u * v - 1, u * u], -1)], -2)
+    np.testing.assert_allclose(m.hessian(th), H, rtol=1e-15)
+
+
+@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 warm-up model; Kreisler et al. (2023) for depth 2",
+                   statement="one GD step multiplies u² - v² by exactly (1 - η²e²), e = uv - 1")
+@given(u=st.floats(-3, 3), v=st.floats(-3, 3), eta=st.floats(0.01, 2.0))
+def test_imbalance_law(claim, u, v, eta):
+    m = uv_model()
+    th1 = tm.gd(m, [u, v], eta, 1, record_every=0).final
+    e = u * v - 1
+    before, after = u * u - v * v, th1[0] ** 2 - th1[1] ** 2
+    predicted = (1 - eta**2 * e**2) * before
+    scale = max(1.0, abs(before), abs(predicted)) * (1 + eta * abs(e)) ** 2
+    claim.check(predicted=predicted, measured=after, tol=1e-14 * scale)
+
+
+@pytest.mark.claim(paper=UNIVERSALITY, where="balanced line u = v",
+                   statement="on u = v, GD is g_η(w) = w(1 + η(1 - w²)) and uv follows F_η")
+@given(w0=st.floats(0.05, 1.5), eta=st.floats(0.05, 1.9))
+def test_balanced_line_is_cubic_map(claim, w0, eta):
+    tr = tm.gd(uv_model(), [w0, w0], eta, 10)
+    g = tm.iterate(balanced_line_map()(eta), w0, 10).theta[:, 0]
+    err = float(np.max(np.abs(tr.theta[:, 0] - g) + np.abs(tr.theta[:, 1] - g)))
+    # the two computations round differently; for chaotic η (Lyapunov exponent <= log 3) ten steps
+    # amplify 1e-16 by at most e^11 ~ 6e4, so 1e-9 (brief §6) leaves a wide margin
+    claim.check(predicted=0.0, measured=err, tol=1e-9 * max(1.0, float(np.max(np.abs(g)))))
+
+
+@pytest.mark.claim(paper=UNIVERSALITY, where="first period doubling (η in [1.02, 1.22])",
+                   statement="from (0.3, 0.5) uv ends on the 2-cycle z± of F_η (1e-8) and the "
+                   "imbalance decays below 1e-12")
+def test_uv_two_cycle(claim):
+    rng = np.random.default_rng(15)
+    eta = np.sort(rng.uniform(1.02, 1.22, 48))
+    tr = tm.gd(uv_model(), [0.3, 0.5], eta, 20_000, record_every=0)
+    u, v = tr.final[:, 0], tr.final[:, 1]
+    f = u * v
+    f_next = tm.gd(uv_model(), tr.final, eta, 1, record_every=0, paired=True).final
+    f_next = f_next[:, 0] * f_next[:, 1]
+    zp, zm = two_cycle(eta)
+    err = np.maximum(np.abs(np.maximum(f, f_next) - zp), np.abs(np.minimum(f, f_next) - zm))
+    imbalance = float(np.max(np.abs(u * u - v * v)))
+    assert imbalance < 1e-12
+    claim.check(predicted=0.0, measured=float(err.max()), tol=1e-8, imbalance=imbalance)
+
+
+@pytest.mark.claim(paper=UNIVERSALITY, where="stable phase (η < 1 = 2/λ* at the balanced min)",
+                   statement="η in [0.5, 0.98]: GD converges to uv = 1 with ηλ_inf < 2")
+def test_uv_converges_below_edge(claim):
+    eta = np.linspace(0.5, 0.98, 25)
+    tr = tm.gd(uv_model(), [0.3, 0.5], eta, 20_000, record_every=0)
+    resid = np.abs(tr.final[:, 0] * tr.final[:, 1] - 1)
+    edge = eta * tm.sharpness(uv_model(), tr.final)
+    assert np.all(resid < 1e-12)
+    claim.record(predicted=2.0, measured=float(edge.max()), note="max of ηλ_inf; must be < 2")
+    assert np.all(edge < 2)
+
+
+@pytest.fixture(scope="module")
+def uv_cascade():
+    return tm.period_doubling_points(uv_model(), [0.3, 0.3], (0.5, 1.31), max_doublings=5,
+                                     return_details=True)
+
+
+@pytest.mark.claim(paper=UNIVERSALITY, where="period-doubling cascade of the full 2-D GD map",
+                   statement="GD on ½(uv-1)² flips at η = 1, √5-1, 1.288031754483, 1.299227939650, "
+                   "1.301628914037 (Newton on the 2-D k-step map)")
+@pytest.mark.parametrize("k", range(5))
+def test_uv_cascade(claim, uv_cascade, k):
+    bif = uv_cascade[k]
+    assert bif.period == 2**k
+    assert abs(bif.point[0] - bif.point[1]) < 1e-9  # the cycle lies on the balanced line
+    claim.check(predicted=FLIPS[k], measured=bif.param, tol=1e-9, residual=bif.residual)
