@@ -29,9 +29,12 @@ def batch(rng: np.random.Generator, n: int, v_range, logu_range) -> np.ndarray:
     return np.stack([U0, V0], axis=-1)
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 warm-up model (derived general form)",
-                   statement="parameter-space GD on f = vᵀu/√n matches the (U, V) map to 1e-12 "
-                   "relative over 200 steps")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 warm-up model (derived general form)",
+    statement="parameter-space GD on f = vᵀu/√n matches the (U, V) map to 1e-12 "
+    "relative over 200 steps",
+)
 @given(n=st.integers(2, 2000), eta_lambda0=st.floats(0.5, 3.9), seed=st.integers(0, 10_000))
 def test_width_n_net_matches_uv_map(claim, n, eta_lambda0, seed):
     net = WideLinearNet(n, y=0.0)
@@ -48,8 +51,11 @@ def test_width_n_net_matches_uv_map(claim, n, eta_lambda0, seed):
     claim.check(predicted=0.0, measured=float(max(err_u, err_v)), tol=1e-12)
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 (lazy phase, ηλ0 < 2)",
-                   statement="V0 in [0.1, 1.99] converges with V0 - 200 U0 <= V_inf <= V0")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 (lazy phase, ηλ0 < 2)",
+    statement="V0 in [0.1, 1.99] converges with V0 - 200 U0 <= V_inf <= V0",
+)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_lazy_phase(claim, seed):
     x0 = batch(np.random.default_rng(seed), 64, (0.1, 1.99), (-12, -4))
@@ -71,23 +77,30 @@ def catapult_runs():
     return x0, rec, tail
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 (catapult phase, 2 < ηλ0 < 4)",
-                   statement="the loss first grows (max U > 10 U0), then V falls below 2 and the "
-                   "run converges without diverging")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 (catapult phase, 2 < ηλ0 < 4)",
+    statement="the loss first grows (max U > 10 U0), then V falls below 2 and the "
+    "run converges without diverging",
+)
 def test_catapult_phase(claim, catapult_runs):
     x0, rec, tail = catapult_runs
     growth = np.max(rec.theta[:, :, 0], axis=0) / x0[:, 0]
     V_T = tail.final[:, 1]
-    claim.record(predicted="max U/U0 > 10 and V_T in [0, 2)",
-                 measured=f"min growth {growth.min():.3g}, V_T in [{V_T.min():.3g}, "
-                 f"{V_T.max():.4g}]")
+    claim.record(
+        predicted="max U/U0 > 10 and V_T in [0, 2)",
+        measured=f"min growth {growth.min():.3g}, V_T in [{V_T.min():.3g}, {V_T.max():.4g}]",
+    )
     assert not (rec.diverged.any() or tail.diverged.any())
     assert np.all(growth > 10)
     assert np.all((V_T >= 0) & (V_T < 2))
 
 
-@pytest.mark.claim(paper=ZHU, where="Thm 2 (stable equilibria)",
-                   statement="after a catapult the final curvature satisfies ηλ_inf < 2")
+@pytest.mark.claim(
+    paper=ZHU,
+    where="Thm 2 (stable equilibria)",
+    statement="after a catapult the final curvature satisfies ηλ_inf < 2",
+)
 def test_catapult_lands_below_edge(claim, catapult_runs):
     _, _, tail = catapult_runs
     worst = float(tail.final[:, 1].max())
@@ -95,19 +108,26 @@ def test_catapult_lands_below_edge(claim, catapult_runs):
     assert worst < 2.0
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 (divergent phase, ηλ0 > 4)",
-                   statement="V0 in [4.01, 6] diverges (|U| > 1e12) within 1e5 steps")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 (divergent phase, ηλ0 > 4)",
+    statement="V0 in [4.01, 6] diverges (|U| > 1e12) within 1e5 steps",
+)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_divergent_phase(claim, seed):
     x0 = batch(np.random.default_rng(seed), 64, (4.01, 6.0), (-12, -2))
     tr = tm.iterate(catapult_map(), x0, 100_000, record_every=0, bound=1e12)
-    claim.record(predicted=1.0, measured=float(tr.diverged.mean()),
-                 slowest=int(tr.diverged_at.max()))
+    claim.record(
+        predicted=1.0, measured=float(tr.diverged.mean()), slowest=int(tr.diverged_at.max())
+    )
     assert tr.diverged.all()
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 (catapult/divergence boundary)",
-                   statement="the divergence threshold is exactly ηλ0 = 4 (bisection on V0)")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 (catapult/divergence boundary)",
+    statement="the divergence threshold is exactly ηλ0 = 4 (bisection on V0)",
+)
 def test_divergence_threshold_bisection(claim):
     F = catapult_map()
 
@@ -125,8 +145,11 @@ def test_divergence_threshold_bisection(claim):
     assert bounded_at_4
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 (near-threshold reflection) [derived, brief §2.2]",
-                   statement="for V0 = 2 + δ, δ in [0.002, 0.02], V_inf = 4 - V0 up to δ²")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 (near-threshold reflection) [derived, brief §2.2]",
+    statement="for V0 = 2 + δ, δ in [0.002, 0.02], V_inf = 4 - V0 up to δ²",
+)
 def test_reflection_law(claim):
     delta = np.linspace(0.002, 0.02, 19)
     x0 = np.stack([np.full_like(delta, 1e-12), 2 + delta], axis=-1)
@@ -134,8 +157,9 @@ def test_reflection_law(claim):
     V_inf = tr.final[:, 1]
     err = np.abs(V_inf - (4 - x0[:, 1]))
     assert np.all(tr.final[:, 0] < 1e-20), "not converged"
-    claim.check(predicted=0.0, measured=float(np.max(err / delta**2)), tol=1.0,
-                worst_abs=float(err.max()))
+    claim.check(
+        predicted=0.0, measured=float(np.max(err / delta**2)), tol=1.0, worst_abs=float(err.max())
+    )
 
 
 # ------------------------------------------------------------------------------------- Zhu NQM
@@ -144,11 +168,19 @@ def nqm(m: int, d: int, y: float, seed: int) -> NQM:
     return NQM(x / np.linalg.norm(x), y, m, seed=seed)
 
 
-@pytest.mark.claim(paper=ZHU, where="§3 NQM dynamics equations (single example)",
-                   statement="the (g - y, λ) recursion equals NQM gradient descent to 1e-12 "
-                   "relative over 300 steps (ηλ0 in [0.5, 3.7])")
-@given(m=st.integers(1000, 4000), d=st.integers(2, 10), y=st.floats(-1, 1),
-       eta_lambda0=st.floats(0.5, 3.7), seed=st.integers(0, 1000))
+@pytest.mark.claim(
+    paper=ZHU,
+    where="§3 NQM dynamics equations (single example)",
+    statement="the (g - y, λ) recursion equals NQM gradient descent to 1e-12 "
+    "relative over 300 steps (ηλ0 in [0.5, 3.7])",
+)
+@given(
+    m=st.integers(1000, 4000),
+    d=st.integers(2, 10),
+    y=st.floats(-1, 1),
+    eta_lambda0=st.floats(0.5, 3.7),
+    seed=st.integers(0, 1000),
+)
 def test_nqm_recursion_exact(claim, m, d, y, eta_lambda0, seed):
     # The brief states the range [0.5, 4.5]; above ~3.7 runs that blow up amplify round-off and
     # the float64 comparison reaches 4e-11 (m=1000, d=10, y=-1, ηλ0=3.9) although the recursion
@@ -165,11 +197,15 @@ def test_nqm_recursion_exact(claim, m, d, y, eta_lambda0, seed):
     claim.check(predicted=0.0, measured=float(max(rel_g.max(), rel_l.max())), tol=1e-12)
 
 
-@pytest.mark.claim(paper=ZHU, where="Thm 1 (catapult, ηλ0 in [(2+ε)/λ0, (4-ε)/λ0])",
-                   statement="ηλ0 in [2.1, 3.7]: the loss spikes, then converges within 2e4 "
-                   "steps with final ηλ < 2")
-@given(m=st.integers(1000, 4000), d=st.integers(2, 10), y=st.floats(-1, 1),
-       seed=st.integers(0, 1000))
+@pytest.mark.claim(
+    paper=ZHU,
+    where="Thm 1 (catapult, ηλ0 in [(2+ε)/λ0, (4-ε)/λ0])",
+    statement="ηλ0 in [2.1, 3.7]: the loss spikes, then converges within 2e4 "
+    "steps with final ηλ < 2",
+)
+@given(
+    m=st.integers(1000, 4000), d=st.integers(2, 10), y=st.floats(-1, 1), seed=st.integers(0, 1000)
+)
 def test_nqm_catapult(claim, m, d, y, seed):
     model = nqm(m, d, y, seed)
     eta_lambda0 = np.linspace(2.1, 3.7, 17)
@@ -184,10 +220,10 @@ def test_nqm_catapult(claim, m, d, y, seed):
     assert np.all(spike > 1)
 
 
-@pytest.mark.claim(paper=ZHU, where="§3 (η > η_max = 4/λ0)",
-                   statement="ηλ0 >= 4.1 diverges")
-@given(m=st.integers(1000, 4000), d=st.integers(2, 10), y=st.floats(-1, 1),
-       seed=st.integers(0, 1000))
+@pytest.mark.claim(paper=ZHU, where="§3 (η > η_max = 4/λ0)", statement="ηλ0 >= 4.1 diverges")
+@given(
+    m=st.integers(1000, 4000), d=st.integers(2, 10), y=st.floats(-1, 1), seed=st.integers(0, 1000)
+)
 def test_nqm_divergence(claim, m, d, y, seed):
     model = nqm(m, d, y, seed)
     eta_lambda0 = np.linspace(4.1, 6.0, 20)

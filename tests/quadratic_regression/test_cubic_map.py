@@ -67,8 +67,11 @@ def test_sympy_map_matches_closed_form():
 
 
 # ----------------------------------------------------------------------------- claim 2: divergence
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (divergence boundary)",
-                   statement="[0, 1 + 2/a] is invariant iff a <= 2 (boundary located by root finding)")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (divergence boundary)",
+    statement="[0, 1 + 2/a] is invariant iff a <= 2 (boundary located by root finding)",
+)
 def test_divergence_threshold_by_root_finding(claim):
     # The interval is invariant iff the critical value F(z_c) stays below the endpoint 1 + 2/a.
     def gap(a: float) -> float:
@@ -79,8 +82,11 @@ def test_divergence_threshold_by_root_finding(claim):
     claim.check(predicted=2.0, measured=a_div, tol=1e-12)
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (bounded phase)",
-                   statement="for a <= 1.99 orbits from [1e-6, 1+2/a-1e-6] stay in [0, 1+2/a]")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (bounded phase)",
+    statement="for a <= 1.99 orbits from [1e-6, 1+2/a-1e-6] stay in [0, 1+2/a]",
+)
 @given(a=st.floats(0.05, 1.99))
 def test_invariant_interval_below_two(claim, a):
     hi = 1 + 2 / a
@@ -91,8 +97,11 @@ def test_invariant_interval_below_two(claim, a):
     assert np.min(z) >= 0 and worst <= 1e-9
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (divergent phase)",
-                   statement="z0 > 1 + 2/a diverges monotonically for every a > 0")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (divergent phase)",
+    statement="z0 > 1 + 2/a diverges monotonically for every a > 0",
+)
 @given(a=st.floats(0.05, 3.0), offset=st.floats(1e-3, 8.0))
 def test_outside_interval_diverges(claim, a, offset):
     z0 = 1 + 2 / a + offset
@@ -100,24 +109,33 @@ def test_outside_interval_diverges(claim, a, offset):
     assert tr.diverged, "orbit stayed below 1e6 for 200 steps"
     z = tr.theta[: tr.diverged_at + 1, 0]
     finite = z[np.isfinite(z)]
-    claim.record(predicted=True, measured=bool(np.all(np.diff(finite) > 0)),
-                 diverged_at=int(tr.diverged_at))
+    claim.record(
+        predicted=True, measured=bool(np.all(np.diff(finite) > 0)), diverged_at=int(tr.diverged_at)
+    )
     assert np.all(np.diff(finite) > 0), "escape was not monotone"
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (divergent phase)",
-                   statement="for a in [2.01, 3] every point of a 1e4 grid escapes within 1000 steps")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (divergent phase)",
+    statement="for a in [2.01, 3] every point of a 1e4 grid escapes within 1000 steps",
+)
 @pytest.mark.parametrize("a", [2.01, 2.5, 3.0])
 def test_all_grid_points_escape_above_two(claim, a):
     z0 = np.linspace(0.0, 1 + 2 / a, 10_002)[1:-1]
     tr = tm.iterate(cubic_map(a), z0, 1000, record_every=0, bound=1e6)
     frac = float(tr.diverged.mean())
-    claim.check(predicted=1.0, measured=frac, tol=0.0, median_escape=float(np.median(tr.diverged_at)))
+    claim.check(
+        predicted=1.0, measured=frac, tol=0.0, median_escape=float(np.median(tr.diverged_at))
+    )
 
 
 # ----------------------------------------------------------------------------- claim 3: monotone
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (monotone phase, a <= 1/2)",
-                   statement="z_t increases to 1 and the loss (z_t - 1)^2 never increases")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (monotone phase, a <= 1/2)",
+    statement="z_t increases to 1 and the loss (z_t - 1)^2 never increases",
+)
 @given(a=st.floats(0.05, 0.5), z0=st.floats(1e-3, 0.999))
 def test_monotone_phase(claim, a, z0):
     z = orbit(a, z0, 3000)
@@ -132,8 +150,11 @@ def test_monotone_phase(claim, a, z0):
 
 
 # ----------------------------------------------------------------------------- claim 4: oscillating
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (oscillating convergent phase, 1/2 < a < 1)",
-                   statement="converges; z-1 alternates in sign at rate |1-2a|; Lyapunov log|1-2a|")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (oscillating convergent phase, 1/2 < a < 1)",
+    statement="converges; z-1 alternates in sign at rate |1-2a|; Lyapunov log|1-2a|",
+)
 @given(a=st.floats(0.55, 0.99), frac=st.floats(0.01, 0.99))
 def test_oscillating_phase(claim, a, frac):
     z0 = 0.01 + frac * (1 + 2 / a - 0.02)
@@ -151,8 +172,11 @@ def test_oscillating_phase(claim, a, frac):
 
 
 # ----------------------------------------------------------------------------- claim 5: a*
-@pytest.mark.claim(paper=CHEN, where="non-monotone ('catapult') phase onset [derived, brief §2.1]",
-                   statement="a* = 0.935755732643: loss first rises for z0 = z_c once a > a*")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="non-monotone ('catapult') phase onset [derived, brief §2.1]",
+    statement="a* = 0.935755732643: loss first rises for z0 = z_c once a > a*",
+)
 def test_loss_monotonicity_threshold(claim):
     # Independent computation: the first a where starting at the critical point z_c the loss
     # rises at step 2, (F(F(z_c)) - 1)^2 = (F(z_c) - 1)^2, by Brent's method on the orbit.
@@ -169,9 +193,12 @@ def test_loss_monotonicity_threshold(claim):
     assert abs(a_num - A_STAR) < 1e-10 and abs(roots[0] - A_STAR) < 1e-10
 
 
-@pytest.mark.claim(paper=CHEN, where="non-monotone phase [derived, brief §6.5]",
-                   statement="below a*-1e-3 the loss is monotone from every z0 in (0,1); above "
-                   "a*+1e-3 it rises from z0 = z_c")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="non-monotone phase [derived, brief §6.5]",
+    statement="below a*-1e-3 the loss is monotone from every z0 in (0,1); above "
+    "a*+1e-3 it rises from z0 = z_c",
+)
 @given(a_lo=st.floats(0.5, A_STAR - 1e-3), a_hi=st.floats(A_STAR + 1e-3, 0.999))
 def test_loss_monotone_below_a_star(claim, a_lo, a_hi):
     z0 = np.linspace(1e-4, 1 - 1e-4, 4001)
@@ -186,9 +213,12 @@ def test_loss_monotone_below_a_star(claim, a_lo, a_hi):
 
 
 # ----------------------------------------------------------------------------- claim 6: 2-cycle
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (periodic phase)",
-                   statement="for 1 < a < sqrt5-1 the attractor is the 2-cycle "
-                   "z± = (1+a±sqrt((a-1)(a+3)))/(2a), z+z- = 1/a², Lyapunov ½log|9-2(1+a)²|")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (periodic phase)",
+    statement="for 1 < a < sqrt5-1 the attractor is the 2-cycle "
+    "z± = (1+a±sqrt((a-1)(a+3)))/(2a), z+z- = 1/a², Lyapunov ½log|9-2(1+a)²|",
+)
 @given(a=st.floats(1.01, 1.23), z0=st.floats(0.05, 0.95))
 def test_two_cycle(claim, a, z0):
     Fa = cubic_map(a)
@@ -209,23 +239,35 @@ def test_two_cycle(claim, a, z0):
 # ----------------------------------------------------------------------------- claim 7: cascade
 @pytest.fixture(scope="module")
 def cascade() -> list[tm.Bifurcation]:
-    return tm.period_doubling_points(cubic_map_family(), 0.3, (0.5, 1.31), max_doublings=6,
-                                     return_details=True)
+    return tm.period_doubling_points(
+        cubic_map_family(), 0.3, (0.5, 1.31), max_doublings=6, return_details=True
+    )
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (period-doubling cascade) [values: brief §2.1]",
-                   statement="flip points a = 1, √5-1, 1.288031754483, 1.299227939650, 1.301628914037")
-@pytest.mark.parametrize("k", range(5), ids=[f"flip{2**k}to{2**(k+1)}" for k in range(5)])
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (period-doubling cascade) [values: brief §2.1]",
+    statement="flip points a = 1, √5-1, 1.288031754483, 1.299227939650, 1.301628914037",
+)
+@pytest.mark.parametrize("k", range(5), ids=[f"flip{2**k}to{2 ** (k + 1)}" for k in range(5)])
 def test_cascade_flip_points(claim, cascade, k):
     bif = cascade[k]
     assert bif.period == 2**k and bif.converged
     assert bif.bracket[0] <= bif.param <= bif.bracket[1]
-    claim.check(predicted=FLIPS[k], measured=bif.param, tol=1e-9, residual=bif.residual,
-                bracket=list(bif.bracket))
+    claim.check(
+        predicted=FLIPS[k],
+        measured=bif.param,
+        tol=1e-9,
+        residual=bif.residual,
+        bracket=list(bif.bracket),
+    )
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (onset of chaos) [value: brief §2.1]",
-                   statement="the cascade accumulates at a_inf = 1.30228346")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (onset of chaos) [value: brief §2.1]",
+    statement="the cascade accumulates at a_inf = 1.30228346",
+)
 def test_accumulation_point(claim, cascade):
     p = np.array([b.param for b in cascade])
     delta_last = (p[-2] - p[-3]) / (p[-1] - p[-2])
@@ -233,9 +275,11 @@ def test_accumulation_point(claim, cascade):
     claim.check(predicted=A_INFINITY, measured=a_inf, tol=1e-7, flips_used=len(p))
 
 
-@pytest.mark.claim(paper="Feigenbaum 1978; via Chen et al. cascade",
-                   statement="ratios of successive flip intervals tend to δ = 4.6692016",
-                   where="universality of period doubling")
+@pytest.mark.claim(
+    paper="Feigenbaum 1978; via Chen et al. cascade",
+    statement="ratios of successive flip intervals tend to δ = 4.6692016",
+    where="universality of period doubling",
+)
 def test_feigenbaum_delta(claim, cascade):
     p = np.array([b.param for b in cascade])
     ratios = (p[1:-1] - p[:-2]) / (p[2:] - p[1:-1])
@@ -244,8 +288,11 @@ def test_feigenbaum_delta(claim, cascade):
     claim.check(predicted=FEIGENBAUM_DELTA, measured=ratios[-1], tol=5e-3, ratios=ratios.tolist())
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (periodic phase)",
-                   statement="observed periods 4, 8, 16 at a = 1.25, 1.29, 1.30")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (periodic phase)",
+    statement="observed periods 4, 8, 16 at a = 1.25, 1.29, 1.30",
+)
 @pytest.mark.parametrize(("a", "expected"), [(1.25, 4), (1.29, 8), (1.30, 16)])
 def test_observed_periods(claim, a, expected):
     got = tm.period(cubic_map(a), 0.3, burn_in=20_000, tol=1e-8)
@@ -253,8 +300,15 @@ def test_observed_periods(claim, a, expected):
 
 
 # ----------------------------------------------------------------------------- claim 8: chaos
-LYAP_TABLE = {1.35: 0.2772, 1.40: 0.3428, 1.50: 0.4911, 1.60: 0.6820, 1.80: 0.8068,
-              1.90: 0.8779, 1.95: 0.9497}
+LYAP_TABLE = {
+    1.35: 0.2772,
+    1.40: 0.3428,
+    1.50: 0.4911,
+    1.60: 0.6820,
+    1.80: 0.8068,
+    1.90: 0.8779,
+    1.95: 0.9497,
+}
 
 
 @pytest.fixture(scope="module")
@@ -266,8 +320,11 @@ def lyapunov_table() -> dict[float, float]:
     return dict(zip(LYAP_TABLE, lam.mean(axis=1), strict=True))
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (chaotic phase) [values: brief §2.1 table]",
-                   statement="the Lyapunov exponent at a is positive and equals the brief's table")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (chaotic phase) [values: brief §2.1 table]",
+    statement="the Lyapunov exponent at a is positive and equals the brief's table",
+)
 @pytest.mark.parametrize("a", list(LYAP_TABLE))
 def test_lyapunov_table(claim, lyapunov_table, a):
     # tolerance 0.01: the brief's own spread across orbits is <= 0.0012 at 2e5 steps; the ensemble
@@ -277,9 +334,12 @@ def test_lyapunov_table(claim, lyapunov_table, a):
     claim.check(predicted=LYAP_TABLE[a], measured=measured, tol=0.01, a=a)
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (chaotic phase has dense periodic windows)",
-                   statement="for a in [1.306, 1.99] the attractor is periodic with negative "
-                   "exponent, or aperiodic with positive exponent")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (chaotic phase has dense periodic windows)",
+    statement="for a in [1.306, 1.99] the attractor is periodic with negative "
+    "exponent, or aperiodic with positive exponent",
+)
 @given(a=st.floats(1.306, 1.99))
 def test_chaos_or_window(claim, a):
     Fa = cubic_map(a)
@@ -291,25 +351,33 @@ def test_chaos_or_window(claim, a):
 
 
 # ----------------------------------------------------------------------------- claim 9: period 3
-@pytest.mark.claim(paper=CHEN, where="Li-Yorke chaos via period 3 [value: brief §2.1]",
-                   statement="the 3-cycle is born in a saddle-node at a = 1.4504409645")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Li-Yorke chaos via period 3 [value: brief §2.1]",
+    statement="the 3-cycle is born in a saddle-node at a = 1.4504409645",
+)
 def test_period_three_saddle_node(claim):
     bif = tm.saddle_node_points(cubic_map_family(), 0.3, 1.455, 1.44, return_details=True)
     assert bif.period == 3 and bif.converged
     claim.check(predicted=SADDLE_NODE_3, measured=bif.param, tol=1e-9, residual=bif.residual)
 
 
-@pytest.mark.claim(paper=CHEN, where="periodic windows [brief §6.9]",
-                   statement="the attractor has z-period 3 for a in [1.4506, 1.452] and "
-                   "[1.6997, 1.7015]")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="periodic windows [brief §6.9]",
+    statement="the attractor has z-period 3 for a in [1.4506, 1.452] and [1.6997, 1.7015]",
+)
 @given(a=st.one_of(st.floats(1.4506, 1.452), st.floats(1.6997, 1.7015)))
 def test_period_three_windows(claim, a):
     got = tm.period(cubic_map(a), 0.3, burn_in=20_000, tol=1e-8)
     claim.check(predicted=3, measured=got, a=a)
 
 
-@pytest.mark.claim(paper="Li & Yorke 1975; via Chen et al.", where="period three implies chaos",
-                   statement="for every a in [1.4505, 2], F^3(z) = z has a real non-fixed root")
+@pytest.mark.claim(
+    paper="Li & Yorke 1975; via Chen et al.",
+    where="period three implies chaos",
+    statement="for every a in [1.4505, 2], F^3(z) = z has a real non-fixed root",
+)
 @given(a=st.floats(1.4505, 2.0))
 def test_period_three_orbit_exists(claim, a):
     P = np.polynomial.Polynomial
@@ -326,8 +394,11 @@ def test_period_three_orbit_exists(claim, a):
 
 
 # ----------------------------------------------------------------------------- claim 10: a = 2
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (edge of divergence a = 2) [brief §2.1]",
-                   statement="F_2 preserves the arcsine law on [0,2]; Lyapunov exponent log 3")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (edge of divergence a = 2) [brief §2.1]",
+    statement="F_2 preserves the arcsine law on [0,2]; Lyapunov exponent log 3",
+)
 def test_fully_chaotic_endpoint(claim):
     rng = np.random.default_rng(2024)
     z = 1 - np.cos(np.pi * rng.random(100_000))  # arcsine(0, 2)
@@ -341,11 +412,14 @@ def test_fully_chaotic_endpoint(claim):
 
 
 # ----------------------------------------------------------------------------- claim 11: w-sign
-@pytest.mark.claim(paper=CHEN, where="sign symmetry of the projected map [derived, brief §2.1]",
-                   statement="below the crisis a_c = 3√3/2-1 the sign of xᵀu never flips; "
-                   "above 1.65 it does")
-@given(a=st.floats(0.05, A_CRISIS - 1e-3), frac=st.floats(1e-3, 1 - 1e-3),
-       a_hi=st.floats(1.65, 1.99))
+@pytest.mark.claim(
+    paper=CHEN,
+    where="sign symmetry of the projected map [derived, brief §2.1]",
+    statement="below the crisis a_c = 3√3/2-1 the sign of xᵀu never flips; above 1.65 it does",
+)
+@given(
+    a=st.floats(0.05, A_CRISIS - 1e-3), frac=st.floats(1e-3, 1 - 1e-3), a_hi=st.floats(1.65, 1.99)
+)
 def test_sign_invariance_below_crisis(claim, a, frac, a_hi):
     g = w_map_family()
     w0 = frac * math.sqrt((1 + a) / a)

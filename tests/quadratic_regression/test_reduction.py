@@ -55,9 +55,12 @@ def test_numpy_twin_matches_sympy():
     np.testing.assert_allclose(q.model.hessian(th), s.hessian(th), rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.claim(paper=CHEN, where="§3 models, Thm 2.1 (reduction) [derived, brief §1.1]",
-                   statement="each sample's z_i = f_i/y_i follows F_{a_i}, a_i = ηλ_i*/2 "
-                   "(|z_GD - F^t(z0)| <= 1e-9 max(1,|z|), t <= 10)")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="§3 models, Thm 2.1 (reduction) [derived, brief §1.1]",
+    statement="each sample's z_i = f_i/y_i follows F_{a_i}, a_i = ηλ_i*/2 "
+    "(|z_GD - F^t(z0)| <= 1e-9 max(1,|z|), t <= 10)",
+)
 @given(problem=problems())
 def test_per_sample_reduction(claim, problem):
     q, theta0, eta, valid = problem
@@ -69,8 +72,11 @@ def test_per_sample_reduction(claim, problem):
     claim.check(predicted=0.0, measured=err, tol=1e-9)
 
 
-@pytest.mark.claim(paper=CHEN, where="§3 models (reduction, long horizon) [derived]",
-                   statement="for max a_i <= 1.2 the reduction holds to 1e-9 over 300 steps")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="§3 models (reduction, long horizon) [derived]",
+    statement="for max a_i <= 1.2 the reduction holds to 1e-9 over 300 steps",
+)
 @given(problem=problems(a_max_range=(0.05, 1.2)))
 def test_reduction_long_horizon(claim, problem):
     q, theta0, eta, valid = problem
@@ -82,8 +88,11 @@ def test_reduction_long_horizon(claim, problem):
     claim.check(predicted=0.0, measured=err, tol=1e-9)
 
 
-@pytest.mark.claim(paper=CHEN, where="§3 models (frozen directions) [derived]",
-                   statement="components of U orthogonal to span{x_i} never move")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="§3 models (frozen directions) [derived]",
+    statement="components of U orthogonal to span{x_i} never move",
+)
 @given(problem=problems())
 def test_orthogonal_components_frozen(claim, problem):
     q, theta0, eta, valid = problem
@@ -96,12 +105,16 @@ def test_orthogonal_components_frozen(claim, problem):
     claim.check(predicted=0.0, measured=drift, tol=1e-12)
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (a = ηλ*/2)",
-                   statement="the Hessian's top eigenvalue at an interpolant is λ* = 4c max_i y_i/n")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (a = ηλ*/2)",
+    statement="the Hessian's top eigenvalue at an interpolant is λ* = 4c max_i y_i/n",
+)
 @pytest.mark.parametrize(("m", "model_b"), [(1, False), (3, True)])
 def test_sharpness_at_interpolant(claim, m, model_b):
-    q = QuadraticRegression(tm_data(4, 7, 5), np.array([0.5, 1.0, 2.0, 3.5]), m,
-                            1.0 / m if model_b else 1.0)
+    q = QuadraticRegression(
+        tm_data(4, 7, 5), np.array([0.5, 1.0, 2.0, 3.5]), m, 1.0 / m if model_b else 1.0
+    )
     # run GD at a small step to an interpolant, then measure the Hessian's top eigenvalue
     eta = float(q.eta_for(0.4))
     tr = tm.gd(q.model, q.init(0.3, seed=2), eta, 3000, record_every=0)
@@ -110,20 +123,27 @@ def test_sharpness_at_interpolant(claim, m, model_b):
     claim.check(predicted=float(np.max(q.lambda_star)), measured=s, rtol=1e-10)
 
 
-@pytest.mark.claim(paper=CHEN, where="Thm 2.1 (phase diagram); brief §4.1 sweep",
-                   statement="full GD on Model B and the 1-D map F_a give the same phase at "
-                   "a = 0.25 … 2.05 (away from bifurcation values)")
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (phase diagram); brief §4.1 sweep",
+    statement="full GD on Model B and the 1-D map F_a give the same phase at "
+    "a = 0.25 … 2.05 (away from bifurcation values)",
+)
 def test_full_model_phases_match_map(claim):
     a_grid = np.array([0.25, 0.45, 0.75, 0.95, 1.1, 1.2, 1.25, 1.29, 1.35, 1.455, 1.5, 1.9, 2.05])
     q = QuadraticRegression.model_b(8, 20, 5, y=1.0, seed=0)
     eta = q.eta_for(a_grid)
     theta0 = q.init(0.1, seed=0)
     F_gd = tm.gd_map(q.model, eta)
-    full = tm.classify(F_gd, np.broadcast_to(theta0, (len(a_grid), theta0.size)), burn_in=6000,
-                       tol=1e-7, lyapunov_steps=3000)
+    full = tm.classify(
+        F_gd,
+        np.broadcast_to(theta0, (len(a_grid), theta0.size)),
+        burn_in=6000,
+        tol=1e-7,
+        lyapunov_steps=3000,
+    )
     z0 = float(np.max(q.z(theta0)))  # all samples share y, the largest z0 is any sample
-    zmap = tm.classify(cubic_map_family()(a_grid), z0, burn_in=6000, tol=1e-7,
-                       lyapunov_steps=3000)
+    zmap = tm.classify(cubic_map_family()(a_grid), z0, burn_in=6000, tol=1e-7, lyapunov_steps=3000)
     labels_full = [str(p).split("(at")[0] for p in full]
     labels_map = [str(p).split("(at")[0] for p in zmap]
     claim.record(predicted=labels_map, measured=labels_full, a=a_grid.tolist())

@@ -35,8 +35,11 @@ def test_sympy_model_derivatives():
     np.testing.assert_allclose(m.hessian(th), H, rtol=1e-15)
 
 
-@pytest.mark.claim(paper=LEWKOWYCZ, where="§2 warm-up model; Kreisler et al. (2023) for depth 2",
-                   statement="one GD step multiplies u² - v² by exactly (1 - η²e²), e = uv - 1")
+@pytest.mark.claim(
+    paper=LEWKOWYCZ,
+    where="§2 warm-up model; Kreisler et al. (2023) for depth 2",
+    statement="one GD step multiplies u² - v² by exactly (1 - η²e²), e = uv - 1",
+)
 @given(u=st.floats(-3, 3), v=st.floats(-3, 3), eta=st.floats(0.01, 2.0))
 def test_imbalance_law(claim, u, v, eta):
     m = uv_model()
@@ -48,8 +51,11 @@ def test_imbalance_law(claim, u, v, eta):
     claim.check(predicted=predicted, measured=after, tol=1e-14 * scale)
 
 
-@pytest.mark.claim(paper=UNIVERSALITY, where="balanced line u = v",
-                   statement="on u = v, GD is g_η(w) = w(1 + η(1 - w²)) and uv follows F_η")
+@pytest.mark.claim(
+    paper=UNIVERSALITY,
+    where="balanced line u = v",
+    statement="on u = v, GD is g_η(w) = w(1 + η(1 - w²)) and uv follows F_η",
+)
 @given(w0=st.floats(0.05, 1.5), eta=st.floats(0.05, 1.9))
 def test_balanced_line_is_cubic_map(claim, w0, eta):
     tr = tm.gd(uv_model(), [w0, w0], eta, 10)
@@ -60,9 +66,12 @@ def test_balanced_line_is_cubic_map(claim, w0, eta):
     claim.check(predicted=0.0, measured=err, tol=1e-9 * max(1.0, float(np.max(np.abs(g)))))
 
 
-@pytest.mark.claim(paper=UNIVERSALITY, where="first period doubling (η in [1.02, 1.22])",
-                   statement="from (0.3, 0.5) uv ends on the 2-cycle z± of F_η (1e-8) and the "
-                   "imbalance decays below 1e-12")
+@pytest.mark.claim(
+    paper=UNIVERSALITY,
+    where="first period doubling (η in [1.02, 1.22])",
+    statement="from (0.3, 0.5) uv ends on the 2-cycle z± of F_η (1e-8) and the "
+    "imbalance decays below 1e-12",
+)
 def test_uv_two_cycle(claim):
     rng = np.random.default_rng(15)
     eta = np.sort(rng.uniform(1.02, 1.22, 48))
@@ -78,8 +87,11 @@ def test_uv_two_cycle(claim):
     claim.check(predicted=0.0, measured=float(err.max()), tol=1e-8, imbalance=imbalance)
 
 
-@pytest.mark.claim(paper=UNIVERSALITY, where="stable phase (η < 1 = 2/λ* at the balanced min)",
-                   statement="η in [0.5, 0.98]: GD converges to uv = 1 with ηλ_inf < 2")
+@pytest.mark.claim(
+    paper=UNIVERSALITY,
+    where="stable phase (η < 1 = 2/λ* at the balanced min)",
+    statement="η in [0.5, 0.98]: GD converges to uv = 1 with ηλ_inf < 2",
+)
 def test_uv_converges_below_edge(claim):
     eta = np.linspace(0.5, 0.98, 25)
     tr = tm.gd(uv_model(), [0.3, 0.5], eta, 20_000, record_every=0)
@@ -92,13 +104,17 @@ def test_uv_converges_below_edge(claim):
 
 @pytest.fixture(scope="module")
 def uv_cascade():
-    return tm.period_doubling_points(uv_model(), [0.3, 0.3], (0.5, 1.31), max_doublings=5,
-                                     return_details=True)
+    return tm.period_doubling_points(
+        uv_model(), [0.3, 0.3], (0.5, 1.31), max_doublings=5, return_details=True
+    )
 
 
-@pytest.mark.claim(paper=UNIVERSALITY, where="period-doubling cascade of the full 2-D GD map",
-                   statement="GD on ½(uv-1)² flips at η = 1, √5-1, 1.288031754483, 1.299227939650, "
-                   "1.301628914037 (Newton on the 2-D k-step map)")
+@pytest.mark.claim(
+    paper=UNIVERSALITY,
+    where="period-doubling cascade of the full 2-D GD map",
+    statement="GD on ½(uv-1)² flips at η = 1, √5-1, 1.288031754483, 1.299227939650, "
+    "1.301628914037 (Newton on the 2-D k-step map)",
+)
 @pytest.mark.parametrize("k", range(5))
 def test_uv_cascade(claim, uv_cascade, k):
     bif = uv_cascade[k]

@@ -42,18 +42,18 @@ from ..maps import Map, MapFamily
 from ..model import Model
 
 __all__ = [
-    "CITATION",
     "A_INFINITY",
+    "CITATION",
+    "NQM",
+    "QuadraticRegression",
+    "catapult_map",
     "cubic_map",
     "cubic_map_family",
-    "w_map_family",
+    "nqm_map",
+    "orthonormal_data",
     "two_cycle",
     "two_cycle_multiplier",
-    "QuadraticRegression",
-    "orthonormal_data",
-    "catapult_map",
-    "nqm_map",
-    "NQM",
+    "w_map_family",
 ]
 
 CITATION = (
@@ -301,8 +301,8 @@ class NQM:
         return pre, act, np.maximum(pre, 0.0)
 
     def g_and_grad(self, du: np.ndarray, dv: np.ndarray) -> tuple[np.ndarray, ...]:
-        """g and its gradient (w.r.t. u, v) at displacement (du, dv) from init; batched (..., m, d)."""
-        pre, act, sig = self._parts()
+        """g and ∇g (w.r.t. u, v) at displacement (du, dv) from init; batched (..., m, d)."""
+        _, act, sig = self._parts()
         sm, sd = np.sqrt(self.m), np.sqrt(self.d)
         f0 = float(self.v0 @ sig) / sm
         dux = du @ self.x  # (..., m)

@@ -23,7 +23,7 @@ import numpy as np
 from .._validate import as_float_array, positive_int
 from ..model import Model
 
-__all__ = ["uv_model", "balanced_line_map", "WideLinearNet", "CITATION"]
+__all__ = ["CITATION", "WideLinearNet", "balanced_line_map", "uv_model"]
 
 CITATION = (
     "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari, 'The large learning rate phase of deep "
@@ -38,7 +38,7 @@ def uv_model(y: float = 1.0) -> Model:
     )
 
 
-def balanced_line_map(y: float = 1.0):  # noqa: ANN201 - returns a MapFamily
+def balanced_line_map(y: float = 1.0):
     """GD on the balanced line u = v = w: the family η ↦ (w ↦ w(1 + η(y − w²)))."""
     from ..maps import Map
 
@@ -98,7 +98,11 @@ class WideLinearNet:
         if not hasattr(self, "_model"):
             names = [f"u{i}" for i in range(self.n)] + [f"v{i}" for i in range(self.n)]
             self._model = Model.from_numpy(
-                names, self._loss, self._grad, self._hessian, name=f"width-{self.n} linear net",
+                names,
+                self._loss,
+                self._grad,
+                self._hessian,
+                name=f"width-{self.n} linear net",
                 citation=CITATION,
             )
         return self._model
