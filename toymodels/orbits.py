@@ -187,6 +187,63 @@ def _period_from_window(w: np.ndarray, max_period: int, tol: float) -> np.ndarra
     return per
 
 
+def _polish_periods(
+    F: Map, last: np.ndarray, per: np.ndarray, pflat: np.ndarray | None, tol: float
+) -> np.ndarray:
+    """Confirm window-detected periods by Newton on F^k from the window's last state.
+
+    A slowly converging orbit can pass the window test with a multiple of its true period (a fixed
+    point with multiplier μ ≈ −1 has k = 2 differences (1 − μ²) times smaller than its k = 1
+    differences). Newton on G(z) = F^k(z) − z from the last state converges to the nearby cycle;
+    the minimal period of that cycle is reported. Members whose Newton iteration fails, or lands
+    farther than 1e-3·(1 + |z|) away, keep the window's answer.
+    """
+    per = per.copy()
+    for k in np.unique(per[per >= 2]):
+        k = int(k)
+        idx = np.nonzero(per == k)[0]
+        z = last[idx].copy()
+        p = None if pflat is None else pflat[idx]
+        eye = np.eye(F.dim)
+        with np.errstate(all="ignore"):
+            for _ in range(30):
+                x, J = z, None
+                for _ in range(k):
+                    Jx = F.jac(x, p)
+                    J = Jx if J is None else Jx @ J
+                    x = F.fn(x, p)
+                G = x - z
+                A = J - eye
+                if F.dim == 1:
+                    dz = -G / A[..., 0]
+                else:
+                    try:
+                        dz = np.linalg.solve(A, -G[..., None])[..., 0]
+                    except np.linalg.LinAlgError:
+                        break
+                dz = np.where(np.isfinite(dz), dz, 0.0)
+                z = z + dz
+                if np.max(np.abs(dz)) < 1e-15 * (1 + np.max(np.abs(z))):
+                    break
+            pts = np.empty((k, *z.shape))
+            x = z
+            for i in range(k):
+                pts[i] = x
+                x = F.fn(x, p)
+        scale = 1.0 + np.max(np.abs(pts), axis=(0, 2))
+        res = np.max(np.abs(x - z), axis=-1)
+        near = np.max(np.abs(z - last[idx]), axis=-1) <= 1e-3 * scale
+        good = np.isfinite(res) & (res <= 1e-9 * scale) & near
+        minimal = np.full(idx.shape, k)
+        for d in range(k - 1, 0, -1):
+            if k % d:
+                continue
+            same = np.max(np.abs(pts[d:] - pts[:-d]), axis=(0, 2)) <= max(tol, 1e-9) * scale
+            minimal = np.where(same, d, minimal)
+        per[idx[good]] = minimal[good]
+    return per
+
+
 def period(
     F: Map,
     state0: Any,
@@ -211,6 +268,8 @@ def period(
     w = window.theta.reshape(window.theta.shape[0], -1, F.dim)
     per = _period_from_window(w, max_period, tol)
     per[(tr.diverged | window.diverged).reshape(-1)] = 0
+    pflat = None if F.param is None else np.broadcast_to(F.param, batch).reshape(-1)
+    per = _polish_periods(F, w[-1], per, pflat, tol)
     per = per.reshape(batch)
     return int(per) if per.ndim == 0 else per
 
@@ -750,6 +809,8 @@ def classify(
     last = w[-1]
     param = F.param
     pflat = None if param is None else np.broadcast_to(param, batch).reshape(-1)
+    alive = div_at < 0
+    per = np.where(alive, _polish_periods(F, last, np.where(alive, per, 0), pflat, tol), per)
     lyap = np.full(last.shape[0], np.nan)
     need = (per == 0) & (div_at < 0)
     if need.any():

@@ -1,0 +1,45 @@
+"""Figures reproducing (analogues of) the papers' figures, one module per figure.
+
+Each figure module defines ``ID``, ``PAPER``, ``FIGURE`` (the paper's figure number, or "new"),
+``CAPTION`` (one line) and ``make(out_dir, quick=False) -> list[Path]`` (PNG + PDF), and states
+the settings it uses in its docstring. ``python -m paper_figs --list`` lists them;
+``python -m paper_figs [IDS...] [--out DIR] [--quick]`` renders them (see DESIGN.md §5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from . import catapult, cubic_map_bifurcation, phase_diagram
+
+__all__ = ["FIGURES", "Figure"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One registered figure: its id, source paper, figure number, caption and module."""
+
+    id: str
+    paper: str
+    figure: str
+    caption: str
+    module: ModuleType
+
+    def make(self, out_dir: Path | str, quick: bool = False) -> list[Path]:
+        """Render into ``out_dir`` (PNG + PDF); returns the written paths."""
+        return self.module.make(Path(out_dir), quick=quick)
+
+
+def _register(*modules: ModuleType) -> dict[str, Figure]:
+    out: dict[str, Figure] = {}
+    for m in modules:
+        if m.ID in out:
+            raise RuntimeError(f"duplicate figure id {m.ID!r}")
+        out[m.ID] = Figure(m.ID, m.PAPER, str(m.FIGURE), m.CAPTION, m)
+    return out
+
+
+#: id → Figure, in presentation order
+FIGURES: dict[str, Figure] = _register(cubic_map_bifurcation, catapult, phase_diagram)
