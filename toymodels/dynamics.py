@@ -240,11 +240,17 @@ def gd(
 
         def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
             g = gc(*c)
-            out = []
+            used = {id(x) for x in c}
             for ci, gi in zip(c, g, strict=True):
-                ci -= eta_ * gi
-                out.append(ci)
-            return out
+                # scale a freshly allocated gradient array in place (saves one allocation per
+                # component); inputs, constants and arrays shared between outputs are not touched
+                if type(gi) is np.ndarray and gi.shape == ci.shape and id(gi) not in used:
+                    used.add(id(gi))
+                    np.multiply(gi, eta_, out=gi)
+                    ci -= gi
+                else:
+                    ci -= eta_ * gi
+            return c
 
     else:
         # array mode (numpy models with many parameters): one (B, p) block

@@ -198,9 +198,7 @@ class Model:
                 raise ValueError(f"constants: {k!r} is also listed in params")
             if k not in free:
                 raise ValueError(f"constants: {k!r} does not occur in the loss {e}")
-            if isinstance(val, (str, bytes, complex, np.complexfloating)) or isinstance(
-                val, bool
-            ):
+            if isinstance(val, (str, bytes, bool, complex, np.complexfloating)):
                 raise TypeError(f"constants[{k!r}] must be a real number, got {val!r}")
             try:
                 v = float(val)
