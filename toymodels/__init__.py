@@ -10,8 +10,8 @@ from .dynamics import Trajectory, gd, gradient_flow, iterate
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
 from .orbits import (
-    BifurcationDiagram,
     Bifurcation,
+    BifurcationDiagram,
     Cycle,
     LyapunovResult,
     Phase,

@@ -99,7 +99,7 @@ def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
 
 
 def state_array(value: Any, name: str, dim: int) -> np.ndarray:
-    """A state / parameter vector of trailing size ``dim`` (shape (..., dim)); 1-D maps accept (...)."""
+    """A state vector of trailing size ``dim``: shape (..., dim); 1-D maps accept (...)."""
     arr = as_float_array(value, name)
     if arr.ndim == 0:
         if dim != 1:

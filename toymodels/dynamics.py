@@ -26,7 +26,7 @@ from ._validate import as_float_array, positive_float, positive_int
 from .maps import Map
 from .model import Model
 
-__all__ = ["Trajectory", "gd", "iterate", "gradient_flow"]
+__all__ = ["Trajectory", "gd", "gradient_flow", "iterate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,7 +120,7 @@ def _run(
     bound: float,
     check_every: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The engine: flat batch (B,), ``dim`` component arrays; returns (records, rec_steps, div_at)."""
+    """The engine on a flat batch (B,); returns (records, rec_steps, diverged_at)."""
     B = comps[0].shape[0]
     dim = comps[0].shape[1] if (len(comps) == 1 and comps[0].ndim == 2) else len(comps)
     rec_steps = _record_steps(steps, record_every)
@@ -262,8 +262,9 @@ def gd(
             x -= eta_[:, None] * grad(x)
             return [x]
 
-    records, rec_steps, div_at = _run(step, comps, eta_flat, steps, record_every, bound,
-                                      check_every)
+    records, rec_steps, div_at = _run(
+        step, comps, eta_flat, steps, record_every, bound, check_every
+    )
     theta = records.reshape((len(rec_steps), *batch, model.n_params))
     with np.errstate(all="ignore"):
         loss = model.loss(theta)
@@ -388,16 +389,51 @@ def gradient_flow(
         return -model._hessian(y[None, :])[0]
 
     def escape(_t: float, y: np.ndarray) -> float:
-        return bound - float(np.max(np.abs(y)))
+        # non-finite states count as escaped, so the event always brackets a sign change
+        m = float(np.max(np.abs(y)))
+        return bound - m if np.isfinite(m) else -1.0
 
     escape.terminal = True  # type: ignore[attr-defined]
     for b in range(flat.shape[0]):
         with np.errstate(all="ignore"):
-            sol = solve_ivp(rhs, (0.0, t_end), flat[b], method=method, t_eval=t_eval,
-                            rtol=rtol, atol=atol, jac=jac, events=escape)
-        n = sol.y.shape[1]
-        out[:n, b] = sol.y.T
-        if n < len(t_eval) or not sol.success:
+            try:
+                sol = solve_ivp(
+                    rhs,
+                    (0.0, t_end),
+                    flat[b],
+                    method=method,
+                    t_eval=t_eval,
+                    rtol=rtol,
+                    atol=atol,
+                    jac=jac,
+                    events=escape,
+                )
+                ys = sol.y
+                failed = not sol.success
+            except ValueError:
+                # LSODA's event location can break down at a finite-time blow-up (its dense
+                # output returns non-finite values); redo this member with Radau
+                try:
+                    sol = solve_ivp(
+                        rhs,
+                        (0.0, t_end),
+                        flat[b],
+                        method="Radau",
+                        t_eval=t_eval,
+                        rtol=rtol,
+                        atol=atol,
+                        jac=jac,
+                        events=escape,
+                    )
+                    ys = sol.y
+                    failed = not sol.success
+                except ValueError:
+                    ys = np.empty((flat.shape[1], 0))
+                    failed = True
+        finite = np.all(np.isfinite(ys), axis=0) & np.all(np.abs(ys) <= bound, axis=0)
+        n = int(np.argmin(finite)) if not finite.all() else ys.shape[1]
+        out[:n, b] = ys[:, :n].T
+        if n < len(t_eval) or failed:
             div_at[b] = n
             out[n:, b] = np.nan
     theta = out.reshape((len(t_eval), *batch, model.n_params))

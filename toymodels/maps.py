@@ -23,7 +23,7 @@ from ._validate import as_float_array
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["Map", "MapFamily", "gd_map", "gd_family", "as_family"]
+__all__ = ["Map", "MapFamily", "as_family", "gd_family", "gd_map"]
 
 StateFn = Callable[[np.ndarray, Any], np.ndarray]
 
@@ -189,7 +189,9 @@ class Map:
             if not np.isfinite(fv):
                 raise ValueError(f"constants[{k!r}] must be finite, got {v!r}")
             subs[free[k]] = sp.Float(fv)
-        exprs = [e.xreplace(subs) for e in exprs]
+        from .model import _full_precision
+
+        exprs = [_full_precision(e.xreplace(subs)) for e in exprs]
         pname = None if param is None else str(param)
         psym = free.get(pname, sp.Symbol(pname)) if pname is not None else sp.Dummy("p")
         if pname is not None and pname not in free:

@@ -96,6 +96,25 @@ def _check_compilable(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) ->
                 )
 
 
+def _full_precision(expr: sp.Expr) -> sp.Expr:
+    """Re-create every Float with 17 significant digits so lambdify prints it round-trip exact.
+
+    sympy prints a 53-bit Float with 15 digits (-1.4382138568759326 → -1.43821385687593); the
+    compiled twins would then use a constant off by up to 5e-15 relative.
+    """
+    floats = expr.atoms(sp.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: sp.Float(float(f), 17) for f in floats})
+
+
+def _almost_everywhere(expr: sp.Expr) -> sp.Expr:
+    """Drop DiracDelta terms: the a.e. derivative of Abs / sign / Heaviside / Max (ReLU)."""
+    if expr.has(sp.DiracDelta):
+        expr = expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
+    return expr
+
+
 def _check_smooth(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) -> None:
     bad = [a for a in sp.preorder_traversal(expr) if isinstance(a, _NONSMOOTH)]
     touching = [a for a in bad if any(s in a.free_symbols for s in symbols)]
@@ -157,7 +176,13 @@ class Model:
         params : names (or symbols) of the trainable parameters, in the order of ``theta``.
         constants : values substituted for the remaining free symbols (data, targets, widths).
         name : a label used in figures and reports.
-        allow_nonsmooth : accept Abs / Heaviside / Piecewise (a.e. derivatives, e.g. ReLU).
+        allow_nonsmooth : accept Abs / Heaviside / Max / Piecewise (a.e. derivatives, e.g. ReLU:
+            the DiracDelta terms of their derivatives are dropped).
+
+        Notes
+        -----
+        Strings are parsed by ``sympy.sympify``, which evaluates Python: do not pass untrusted
+        strings. Parameters are declared real; every Float is kept at full float64 precision.
 
         Raises
         ------
@@ -215,7 +240,10 @@ class Model:
             raise ValueError(f"constants: no value given for the free symbol(s) {left}")
         if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan) or e.has(sp.oo, -sp.oo):
             raise ValueError(f"expr must be a real, finite expression, got {e}")
-        syms = [free[n] for n in names]
+        # parameters are real: this lets sympy differentiate Abs / sign / Max (ReLU) a.e.
+        real = {s: sp.Symbol(s.name, real=True) for s in e.free_symbols if isinstance(s, sp.Symbol)}
+        e = _full_precision(e.xreplace(real))
+        syms = [real[free[n]] for n in names]
         if not allow_nonsmooth:
             _check_smooth(e, syms, "expr")
         _check_compilable(e, syms, "expr")
@@ -264,17 +292,25 @@ class Model:
             )
         return arr
 
+    @staticmethod
+    def _batched(fn: Callable[[np.ndarray], Any], th: np.ndarray) -> np.ndarray:
+        # a single point is evaluated as a batch of one, so that it runs through the same array
+        # ufuncs as a batch (numpy scalar ** differs from the array ufunc in the last ulp)
+        if th.ndim == 1:
+            return np.asarray(fn(th[None]), dtype=np.float64)[0]
+        return np.asarray(fn(th), dtype=np.float64)
+
     def loss(self, theta: Any) -> np.ndarray:
         """L(θ), shape ``theta.shape[:-1]``."""
-        return np.asarray(self._loss(self._theta(theta)), dtype=np.float64)
+        return self._batched(self._loss, self._theta(theta))
 
     def grad(self, theta: Any) -> np.ndarray:
         """∇L(θ), shape ``theta.shape``."""
-        return np.asarray(self._grad(self._theta(theta)), dtype=np.float64)
+        return self._batched(self._grad, self._theta(theta))
 
     def hessian(self, theta: Any) -> np.ndarray:
         """∇²L(θ), shape ``theta.shape + (p,)``."""
-        return np.asarray(self._hessian(self._theta(theta)), dtype=np.float64)
+        return self._batched(self._hessian, self._theta(theta))
 
     def third(self, theta: Any, u: Any) -> np.ndarray:
         """The contraction ∇³L(θ)[u, u] (a vector), shape ``broadcast(theta, u).shape``.
@@ -331,12 +367,12 @@ class _SympyModel(Model):
     @cached_property
     def grad_expr(self) -> list[sp.Expr]:
         """The symbolic gradient [∂L/∂θ_i]."""
-        return [sp.diff(self.expr, s) for s in self.symbols]
+        return [_almost_everywhere(sp.diff(self.expr, s)) for s in self.symbols]
 
     @cached_property
     def hessian_expr(self) -> sp.Matrix:
         """The symbolic Hessian."""
-        return sp.hessian(self.expr, self.symbols)
+        return sp.hessian(self.expr, self.symbols).applyfunc(_almost_everywhere)
 
     @cached_property
     def _u_symbols(self) -> list[sp.Symbol]:
@@ -359,11 +395,14 @@ class _SympyModel(Model):
     def _f_third(self) -> Callable[..., Any]:
         u = self._u_symbols
         quad = sum(
-            (self.hessian_expr[i, j] * u[i] * u[j] for i in range(self.n_params)
-             for j in range(self.n_params)),
+            (
+                self.hessian_expr[i, j] * u[i] * u[j]
+                for i in range(self.n_params)
+                for j in range(self.n_params)
+            ),
             sp.Integer(0),
         )
-        vec = [sp.diff(quad, s) for s in self.symbols]
+        vec = [_almost_everywhere(sp.diff(quad, s)) for s in self.symbols]
         return sp.lambdify([*self.symbols, *u], vec, modules="numpy", cse=True)
 
     def _split(self, theta: np.ndarray) -> list[np.ndarray]:

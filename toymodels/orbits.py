@@ -32,18 +32,18 @@ from .dynamics import _iterate, iterate
 from .maps import Map, MapFamily, as_family
 
 __all__ = [
-    "Cycle",
     "Bifurcation",
+    "BifurcationDiagram",
+    "Cycle",
     "LyapunovResult",
     "Phase",
-    "BifurcationDiagram",
-    "period",
+    "bifurcation_diagram",
+    "classify",
     "find_cycle",
+    "lyapunov_exponent",
+    "period",
     "period_doubling_points",
     "saddle_node_points",
-    "lyapunov_exponent",
-    "classify",
-    "bifurcation_diagram",
 ]
 
 
@@ -320,7 +320,9 @@ def find_cycle(
     maxiter = positive_int(maxiter, "maxiter")
     z = F.state(guess, "guess").reshape(-1)
     if z.shape[0] != F.dim:
-        raise ValueError(f"guess must be one state of dimension {F.dim}, got shape {np.shape(guess)}")
+        raise ValueError(
+            f"guess must be one state of dimension {F.dim}, got shape {np.shape(guess)}"
+        )
     eye = np.eye(F.dim)
     converged = False
     it = 0
@@ -464,8 +466,10 @@ def _follow(
     while (p_end - p) * direction > 0:
         p_new = p + direction * min(h, abs(p_end - p))
         new = find_cycle(family(p_new), z, k)
-        if not new.converged or new.period != k or np.max(np.abs(new.points[0] - z)) > 0.25 * (
-            1 + np.max(np.abs(z))
+        if (
+            not new.converged
+            or new.period != k
+            or np.max(np.abs(new.points[0] - z)) > 0.25 * (1 + np.max(np.abs(z)))
         ):
             h /= 2
             if h < 1e-13:
@@ -815,8 +819,9 @@ def classify(
     need = (per == 0) & (div_at < 0)
     if need.any():
         sub = Map(F.fn, F.jac, F.dim, param=None if pflat is None else pflat[need])
-        lyap[need] = lyapunov_exponent(sub, last[need], steps=lyapunov_steps, burn_in=0,
-                                       bound=bound)
+        lyap[need] = lyapunov_exponent(
+            sub, last[need], steps=lyapunov_steps, burn_in=0, bound=bound
+        )
     fixed = (per == 1) & (div_at < 0)
     mult = np.full(last.shape[0], np.nan)
     if fixed.any():

@@ -16,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["sharpness", "top_eigenvector", "sharpness_gradient", "hessian_eigenvalues"]
+__all__ = ["hessian_eigenvalues", "sharpness", "sharpness_gradient", "top_eigenvector"]
 
 
 def _finite_rows(model: Model, theta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

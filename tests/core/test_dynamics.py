@@ -248,7 +248,7 @@ def test_trajectory_is_frozen(m2):
     st.floats(-2.0, 2.0),
 )
 def test_trajectory_sharpness_of_quadratic_is_h(h, x0):
-    """S = h along the whole run. (h is rounded to 6 decimals: see the xfail test below for
+    """S = h along the whole run (exactly: see test_constants_keep_full_float64_precision for
     constants that need all 17 significant digits.)"""
     eta = 0.5 / abs(h)
     tr = tm.gd(quadratic(h), [[x0], [x0 / 2]], [eta, eta / 3], 20)
@@ -257,11 +257,6 @@ def test_trajectory_sharpness_of_quadratic_is_h(h, x0):
     np.testing.assert_allclose(S, h, rtol=1e-15, atol=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: constants are lambdified with 15 significant digits (sympy Float printing), "
-    "so h = -1.4382138568759326 becomes -1.43821385687593 in the compiled twins",
-)
 @pytest.mark.parametrize("h", [-1.4382138568759326, 0.1 + 0.2, 1 / 3])
 def test_constants_keep_full_float64_precision(h):
     m = quadratic(h)
@@ -360,13 +355,6 @@ def test_iterate_parameter_and_state_batches_broadcast(logistic):
     assert_same(tr.theta[:, 2, 1], tm.iterate(logistic(3.9), 0.5, 50).theta)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: with the default method LSODA, finite-time blow-up makes scipy's event "
-    "location fail (brentq: 'f(a) and f(b) must have different signs') instead of marking "
-    "the member diverged",
-)
 def test_gradient_flow_finite_time_blow_up_default_method():
     m = tm.Model.from_sympy("-x**4/4", params=("x",))
     gf = tm.gradient_flow(m, [[1.0], [0.1]], 1.0, n_points=101)

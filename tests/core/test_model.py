@@ -223,12 +223,6 @@ def test_sharpness_gradient_matches_finite_differences(data):
     np.testing.assert_allclose(grad_S, fd, rtol=0, atol=1e-6 * scale, err_msg=str(expr))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a single point θ of shape (p,) is evaluated with numpy scalars; scalar ** k "
-    "(libm pow) differs by 1 ulp from the array ufunc used for batches, so m.grad(θ) != "
-    "m.grad(θ[None])[0] for ~5% of points of (x**2 + 1)**4",
-)
 def test_single_point_equals_batch_member_bit_for_bit():
     m = tm.Model.from_sympy("(x**2 + 1)**4", params=("x",))
     theta = np.array([0.4108850619643629])
