@@ -42,6 +42,7 @@ from ..maps import Map, MapFamily
 from ..model import Model
 
 __all__ = [
+    "AGARWALA",
     "A_INFINITY",
     "CITATION",
     "NQM",
@@ -51,6 +52,9 @@ __all__ = [
     "cubic_map_family",
     "nqm_map",
     "orthonormal_data",
+    "second_order_coordinates",
+    "second_order_map_family",
+    "second_order_model",
     "two_cycle",
     "two_cycle_multiplier",
     "w_map_family",
@@ -369,3 +373,48 @@ class NQM:
                 )
                 es[t + 1], ls[t + 1] = e, lam
         return {"g": es + self.y, "lambda": ls}
+
+
+# --------------------------------------------------------------------------- second-order model
+AGARWALA = (
+    "Agarwala, Pedregosa, Pennington, 'Second-order regression models exhibit progressive "
+    "sharpening to the edge of stability', ICML 2023 (arXiv 2210.04860) [reconstruction]"
+)
+
+
+def second_order_map_family() -> MapFamily:
+    """The exact (p, x) map of the two-parameter second-order regression model, family in p*.
+
+    p' = p(1 − x) + p²(p − p*),   x' = x(1 + p²) − 4p(p − p*),
+    with p = ηqz (scaled residual), x = ηλ (scaled NTK), p* = ηq z* (brief §1.2; the paper's own
+    normalisation could not be read, so this instance is a reconstruction).
+    """
+    return Map.from_sympy(
+        ["p*(1 - x) + p**2*(p - ps)", "x*(1 + p**2) - 4*p*(p - ps)"],
+        state=["p", "x"],
+        param="ps",
+        name="second-order regression (p, x)",
+    )
+
+
+def second_order_model(z0: float, J0: tuple[float, float], q: float) -> Model:
+    """L(θ) = ½ z(θ)², z(θ) = z0 + J0·θ + (q/2)(θ1² − θ2²): one datapoint, two parameters."""
+    return Model.from_sympy(
+        "(z0 + j1*t1 + j2*t2 + q*(t1**2 - t2**2)/2)**2/2",
+        ["t1", "t2"],
+        constants={"z0": z0, "j1": J0[0], "j2": J0[1], "q": q},
+        name="second-order regression",
+        citation=AGARWALA,
+    )
+
+
+def second_order_coordinates(
+    theta: Any, eta: float, z0: float, J0: tuple[float, float], q: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(p, x, p*) of a parameter state: p = ηq z(θ), x = η‖J(θ)‖², p* = ηq z*."""
+    th = as_float_array(theta, "theta")
+    t1, t2 = th[..., 0], th[..., 1]
+    z = z0 + J0[0] * t1 + J0[1] * t2 + q * (t1**2 - t2**2) / 2
+    J1, J2 = J0[0] + q * t1, J0[1] - q * t2
+    z_star = z0 - (J0[0] ** 2 - J0[1] ** 2) / (2 * q)
+    return eta * q * z, eta * (J1**2 + J2**2), eta * q * z_star

@@ -1,0 +1,126 @@
+"""Claims: the two-parameter second-order regression model (brief §1.2, §2.3, claim 14).
+
+Agarwala, Pedregosa, Pennington, "Second-order regression models exhibit progressive sharpening to
+the edge of stability" (ICML 2023). The paper's normalisation and theorem could not be read; the
+model instance (one datapoint, z(θ) = z0 + J0·θ + (q/2)θᵀdiag(1, −1)θ) and its exact (p, x) map
+are the brief's reconstruction, so every claim here is labelled "reconstruction".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+import toymodels as tm
+from toymodels.models.quadratic_regression import (
+    cubic_map_family,
+    second_order_coordinates,
+    second_order_map_family,
+    second_order_model,
+)
+
+AGARWALA = "Agarwala, Pedregosa, Pennington (ICML 2023) [reconstruction]"
+
+
+@pytest.mark.claim(
+    paper=AGARWALA,
+    where="brief §1.2 (exact reduction)",
+    statement="parameter GD equals the (p, x) map p' = p(1-x) + p²(p-p*), "
+    "x' = x(1+p²) - 4p(p-p*) to 1e-12",
+)
+@given(
+    z0=st.floats(-1, 1),
+    j1=st.floats(-1, 1),
+    j2=st.floats(-1, 1),
+    q=st.floats(0.2, 1.5),
+    eta=st.floats(0.1, 1.0),
+    t1=st.floats(-0.5, 0.5),
+    t2=st.floats(-0.5, 0.5),
+)
+def test_reduction_exact(claim, z0, j1, j2, q, eta, t1, t2):
+    m = second_order_model(z0, (j1, j2), q)
+    tr = tm.gd(m, [t1, t2], eta, 30)
+    assume(not tr.diverged)
+    p, x, ps = second_order_coordinates(tr.theta, eta, z0, (j1, j2), q)
+    assume(np.max(np.abs(p)) < 10 and np.max(x) < 10)
+    mp = tm.iterate(second_order_map_family()(ps), [p[0], x[0]], 30).theta
+    err = float(max(np.max(np.abs(mp[:, 0] - p)), np.max(np.abs(mp[:, 1] - x))))
+    claim.check(predicted=0.0, measured=err, tol=1e-12 * max(1.0, float(np.max(x))))
+
+
+def admissible_batch(rng, n, ps_range, x_range=(1e-3, 3.0)):
+    ps = rng.uniform(*ps_range, n)
+    x0 = rng.uniform(*x_range, n)
+    c0 = rng.uniform(-1, 1, n) * x0
+    return ps, np.stack([ps + c0 / 2, x0], axis=-1)
+
+
+@pytest.mark.claim(
+    paper=AGARWALA,
+    where="brief §2.3 (admissibility invariant)",
+    statement="|2(p - p*)| <= x is preserved by the dynamics",
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_admissibility_preserved(claim, seed):
+    ps, s0 = admissible_batch(np.random.default_rng(seed), 256, (-0.99, 0.99))
+    tr = tm.iterate(second_order_map_family()(ps), s0, 500, record_every=1)
+    p, x = tr.theta[..., 0], tr.theta[..., 1]
+    alive = np.isfinite(p) & np.isfinite(x)  # diverged members are NaN after divergence
+    slack = np.where(alive, x - np.abs(2 * (p - ps)), np.inf)
+    worst = float(np.min(slack / np.where(alive, np.maximum(1.0, np.abs(x)), 1.0)))
+    claim.record(predicted=0.0, measured=worst, note="min of (x - |2(p-p*)|)/max(1,x)")
+    assert worst >= -1e-12
+
+
+@pytest.mark.claim(
+    paper=AGARWALA,
+    where="brief §2.3 (edge of stability)",
+    statement="every converged run ends with 2|p*| <= ηλ_inf <= 2",
+)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_converged_sharpness_window(claim, seed):
+    ps, s0 = admissible_batch(np.random.default_rng(seed), 128, (-0.99, 0.99))
+    tr = tm.iterate(second_order_map_family()(ps), s0, 10_000, record_every=0)
+    p, x = tr.final[:, 0], tr.final[:, 1]
+    conv = ~tr.diverged & (np.abs(p) < 1e-14)
+    lo = x[conv] - 2 * np.abs(ps[conv])
+    claim.record(
+        predicted="[2|p*|, 2]",
+        measured=f"{conv.sum()} converged; "
+        f"min x-2|p*| = {lo.min():.3g}, max x = {x[conv].max():.6g}",
+    )
+    assert conv.sum() > 0
+    assert np.all(lo >= -1e-9) and np.all(x[conv] <= 2 + 1e-9)
+
+
+@pytest.mark.claim(
+    paper=AGARWALA,
+    where="brief §2.3 (no stable minimum)",
+    statement="for |p*| in [1.01, 1.5] GD never converges (1e5 steps)",
+)
+def test_no_convergence_beyond_unit_offset(claim):
+    rng = np.random.default_rng(14)
+    ps, s0 = admissible_batch(rng, 256, (1.01, 1.5))
+    ps = ps * rng.choice([-1.0, 1.0], ps.shape)
+    s0[:, 0] = ps + (s0[:, 0] - np.abs(ps)) * np.sign(ps)
+    tr = tm.iterate(second_order_map_family()(ps), s0, 100_000, record_every=0)
+    conv = ~tr.diverged & (np.abs(tr.final[:, 0]) < 1e-14)
+    claim.check(predicted=0, measured=int(conv.sum()), diverged=int(tr.diverged.sum()))
+
+
+@pytest.mark.claim(
+    paper=AGARWALA,
+    where="brief §1.2 (invariant axis J2 = 0)",
+    statement="on c0 = x0 with p* = -a, Z = 1 - p/p* follows Chen's F_a",
+)
+@given(a=st.floats(0.05, 1.2), frac=st.floats(0.05, 0.95))
+def test_axis_is_cubic_map(claim, a, frac):
+    ps = -a
+    x0 = 2 * a * frac  # c0 = x0 keeps J2 = 0
+    s0 = [ps + x0 / 2, x0]
+    tr = tm.iterate(second_order_map_family()(ps), s0, 40)
+    Z = 1 - tr.theta[:, 0] / ps
+    zmap = tm.iterate(cubic_map_family()(a), Z[0], 40).theta[:, 0]
+    claim.check(predicted=0.0, measured=float(np.max(np.abs(Z - zmap))), tol=1e-12)
