@@ -1,7 +1,7 @@
 """Command line: ``python -m proofs_check [--list] [NAMES...]``.
 
-Runs the registered exact checks (all of them, or the named ones), prints a table
-(name, paper / where, verdict, time, detail) and exits with status 1 if any check fails
+Runs the registered exact checks (all of them, or the named ones), prints each statement with
+its verdict, source and the computed detail, and exits with status 1 if any check fails
 (2 for unknown names or bad arguments).
 """
 
@@ -33,24 +33,14 @@ def _short_paper(paper: str) -> str:
 
 
 def format_table(results: Sequence[ProofResult], detail_width: int = DETAIL_WIDTH) -> str:
-    """Plain-text table of results, one row per check."""
-    rows = [
-        (
-            r.name,
-            _truncate(f"{_short_paper(r.paper)} / {r.where}", 60),
-            r.verdict,
-            f"{r.seconds:.2f}s",
-            _truncate(r.detail, detail_width),
-        )
-        for r in results
-    ]
-    header = ("name", "paper / where", "verdict", "time", "detail")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header[:4])]
+    """One block per check: verdict, name, paper / where, time; then the statement and detail."""
     lines = []
-    rule = (*("-" * w for w in widths), "-" * 6)
-    for row in [header, rule, *rows]:
-        cells = [c.ljust(w) for c, w in zip(row[:4], widths, strict=True)]
-        lines.append("  ".join([*cells, row[4]]).rstrip())
+    width = max((len(r.name) for r in results), default=4)
+    for r in results:
+        where = _truncate(f"{_short_paper(r.paper)} / {r.where}", 70)
+        lines.append(f"{r.verdict:<4}  {r.name.ljust(width)}  [{where}]  {r.seconds:.2f}s")
+        lines.append(f"      statement: {' '.join(r.statement.split())}")
+        lines.append(f"      detail:    {_truncate(r.detail, detail_width)}")
     return "\n".join(lines)
 
 
@@ -95,4 +85,8 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. `python -m proofs_check --list | head`
+        sys.stderr.close()
+        sys.exit(0)
