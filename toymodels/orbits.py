@@ -21,7 +21,7 @@ Ghosal, Agrawalla (TMLR 2024), F_a(z) = z(1 + a(1 − z))², whose cascade is a 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from scipy.optimize import brentq
 from ._validate import as_float_array, positive_float, positive_int
 from .dynamics import _iterate, iterate
 from .maps import Map, MapFamily, as_family
+from .model import Model
 
 __all__ = [
     "Bifurcation",
@@ -114,7 +115,10 @@ class Phase:
         ``converged_oscillating`` (dominant multiplier in (−1, 0): residuals alternate in sign),
         ``periodic`` (an attracting cycle of ``period`` ≥ 2), ``chaotic`` (no period up to
         ``max_period`` and largest Lyapunov exponent > ``chaos_threshold``), ``diverged``, or
-        ``unknown`` (aperiodic, exponent too close to 0 to decide).
+        ``unknown`` (aperiodic, exponent too close to 0 to decide). When a :class:`Model` is
+        classified (GD with step ``eta``), converged runs whose loss rose above its initial value
+        at some step are ``catapult`` (Lewkowycz et al. 2020: the loss spikes, the curvature
+        drops, then GD converges); ``peak_loss_ratio`` is max_t L_t / L_0.
     """
 
     kind: str
@@ -123,11 +127,12 @@ class Phase:
     multiplier: float = float("nan")
     diverged_at: int = -1
     limit: np.ndarray | None = field(default=None, repr=False)
+    peak_loss_ratio: float = float("nan")
 
     @property
     def converged(self) -> bool:
-        """True for both converged kinds."""
-        return self.kind.startswith("converged")
+        """True for the converged kinds (including ``catapult``, which converges)."""
+        return self.kind.startswith("converged") or self.kind == "catapult"
 
     def __str__(self) -> str:
         if self.kind == "periodic":
@@ -774,12 +779,14 @@ def _lyapunov_1d_fast(
 
 # ---------------------------------------------------------------------------- classification
 def classify(
-    F: Map,
+    F: Map | Model,
     state0: Any,
     burn_in: int = 10_000,
     max_period: int = 64,
     tol: float = 1e-8,
     *,
+    eta: Any = None,
+    paired: bool = False,
     lyapunov_steps: int = 5_000,
     chaos_threshold: float = 0.01,
     bound: float = 1e10,
@@ -790,7 +797,27 @@ def classify(
     :func:`period`) → period 1: converged, monotone or oscillating by the sign of the dominant
     multiplier of DF at the limit → period ≥ 2: periodic → otherwise the largest Lyapunov
     exponent decides chaotic (> ``chaos_threshold``) or unknown.
+
+    ``F`` may also be a :class:`Model` with a step size ``eta`` (scalar or 1-D grid): GD is then
+    classified over the batch ``eta.shape + state0.shape[:-1]`` (as :func:`~toymodels.gd`;
+    ``paired=True`` broadcasts instead), the loss is tracked along the burn-in, and converged
+    runs whose loss rose above L_0 are reported as ``catapult``.
     """
+    if isinstance(F, Model):
+        return _classify_gd(
+            F,
+            state0,
+            eta,
+            burn_in,
+            max_period,
+            tol,
+            paired=paired,
+            lyapunov_steps=lyapunov_steps,
+            chaos_threshold=chaos_threshold,
+            bound=bound,
+        )
+    if eta is not None:
+        raise ValueError("eta is only used when F is a Model (GD); a Map carries its own step")
     F = _check_map(F)
     burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
     max_period = positive_int(max_period, "max_period")
@@ -849,6 +876,95 @@ def classify(
     if len(batch) == 0:
         return phases[0]
     return phases.reshape(batch)
+
+
+def _classify_gd(
+    model: Model,
+    theta0: Any,
+    eta: Any,
+    burn_in: int,
+    max_period: int,
+    tol: float,
+    *,
+    paired: bool,
+    lyapunov_steps: int,
+    chaos_threshold: float,
+    bound: float,
+    chunk: int = 256,
+) -> Phase | np.ndarray:
+    """GD phases with the loss tracked along the burn-in (catapult detection)."""
+    from .dynamics import gd
+
+    if eta is None:
+        raise ValueError("eta is required when classifying gradient descent on a Model")
+    burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
+    first = gd(model, theta0, eta, 0, record_every=0, paired=paired, bound=bound)
+    batch = first.batch_shape
+    eta_b = first.eta
+    theta = first.final
+    with np.errstate(all="ignore"):
+        L0 = model.loss(theta)
+    peak = L0.copy()
+    dead = np.zeros(batch, dtype=bool)
+    div_at = np.full(batch, -1, dtype=np.int64)
+    done = 0
+    while done < burn_in and not dead.all():
+        n = min(chunk, burn_in - done)
+        start = np.where(dead[..., None], 0.0, theta)  # dead members run from 0, ignored
+        tr = gd(
+            model,
+            start.reshape(-1, model.n_params),
+            eta_b.reshape(-1),
+            n,
+            record_every=1,
+            paired=True,
+            bound=bound,
+        )
+        with np.errstate(all="ignore"):
+            chunk_peak = np.nanmax(np.where(np.isnan(tr.loss[1:]), -np.inf, tr.loss[1:]), axis=0)
+        peak = np.where(dead, peak, np.fmax(peak, chunk_peak.reshape(batch)))
+        new_dead = tr.diverged.reshape(batch) & ~dead
+        div_at = np.where(new_dead, done + tr.diverged_at.reshape(batch), div_at)
+        dead |= new_dead
+        theta = np.where(dead[..., None], np.nan, tr.final.reshape((*batch, model.n_params)))
+        done += n
+    from .maps import gd_family
+
+    fam = gd_family(model)
+    F = fam(eta_b)
+    finite = np.all(np.isfinite(theta), axis=-1)
+    start = np.where(finite[..., None], theta, 0.0)
+    phases = classify(
+        F,
+        start,
+        burn_in=0,
+        max_period=max_period,
+        tol=tol,
+        lyapunov_steps=lyapunov_steps,
+        chaos_threshold=chaos_threshold,
+        bound=bound,
+    )
+    phases = np.asarray(phases, dtype=object).reshape(batch) if batch else phases
+    with np.errstate(all="ignore"):
+        ratio = peak / L0
+    rise = peak > L0 * (1 + 1e-12)
+
+    def finish(ph: Phase, fin: bool, r: float, up: bool, at: int) -> Phase:
+        if not fin:
+            return Phase("diverged", diverged_at=at, peak_loss_ratio=float("inf"))
+        if ph.kind == "diverged":
+            return replace(ph, diverged_at=burn_in + ph.diverged_at, peak_loss_ratio=float(r))
+        kind = "catapult" if (ph.converged and up) else ph.kind
+        return replace(ph, kind=kind, peak_loss_ratio=float(r))
+
+    if not batch:
+        return finish(phases, bool(finite), float(ratio), bool(rise), int(div_at))
+    out = np.empty(batch, dtype=object)
+    for idx in np.ndindex(batch):
+        out[idx] = finish(
+            phases[idx], bool(finite[idx]), float(ratio[idx]), bool(rise[idx]), int(div_at[idx])
+        )
+    return out
 
 
 # ---------------------------------------------------------------------------- orbit diagrams

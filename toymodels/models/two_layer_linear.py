@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from .._validate import as_float_array, positive_int
 from ..model import Model
@@ -125,3 +126,109 @@ class WideLinearNet:
         th = self.init(seed)
         lam0 = float(self.ntk(th))
         return th, float(eta_lambda0) / lam0
+
+
+BENEVENTANO = (
+    "Beneventano & Woodworth, 'Gradient descent converges linearly to flatter minima than "
+    "gradient flow in shallow linear networks', arXiv 2501.09137 (2025)"
+)
+
+
+class Depth2Linear:
+    """Depth-2 linear net with one input and one output: m = aᵀb, L(a, b) = (aᵀb − Φ)²/2.
+
+    θ = (a, b) ∈ R^{2d}. With r = m − Φ, GD multiplies a + b by (1 − ηr) and a − b by (1 + ηr), so
+
+    * Q = ‖a‖² − ‖b‖²:  Q' = (1 − η²r²) Q;
+    * λ = ‖a‖² + ‖b‖²:  λ' = λ − 4ηrm + η²r²λ;   r' = r(1 − ηλ + η²rm);
+    * K = ‖a + b‖·‖a − b‖ is conserved by gradient flow and K' = |1 − η²r²| K under GD.
+
+    At a minimum the sharpness is λ = √(4Φ² + K²): gradient flow ends at λ_GF = √(4Φ² + K_0²), GD
+    at √(4Φ² + K_∞²) ≤ λ_GF (flatter), and 2|Φ| is the flattest minimum (Beneventano & Woodworth
+    2025; derivations in the brief §B and ``proofs_check``).
+    """
+
+    def __init__(self, d: int, Phi: float = 1.0) -> None:
+        self.d = positive_int(d, "d")
+        phi = as_float_array(Phi, "Phi")
+        if phi.ndim != 0:
+            raise ValueError("Phi must be a scalar")
+        self.Phi = float(phi)
+        names = [f"a{i}" for i in range(self.d)] + [f"b{i}" for i in range(self.d)]
+        self.model = Model.from_numpy(
+            names,
+            self._loss,
+            self._grad,
+            self._hessian,
+            name=f"depth-2 linear (d={self.d}, Phi={self.Phi:g})",
+            citation=BENEVENTANO,
+        )
+
+    def __repr__(self) -> str:
+        return f"Depth2Linear(d={self.d}, Phi={self.Phi:g})"
+
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a, b) from θ."""
+        return theta[..., : self.d], theta[..., self.d :]
+
+    def _loss(self, theta: np.ndarray) -> np.ndarray:
+        a, b = self.split(theta)
+        return 0.5 * (np.sum(a * b, axis=-1) - self.Phi) ** 2
+
+    def _grad(self, theta: np.ndarray) -> np.ndarray:
+        a, b = self.split(theta)
+        r = np.sum(a * b, axis=-1, keepdims=True) - self.Phi
+        return np.concatenate([r * b, r * a], axis=-1)
+
+    def _hessian(self, theta: np.ndarray) -> np.ndarray:
+        a, b = self.split(theta)
+        r = np.sum(a * b, axis=-1) - self.Phi
+        J = np.concatenate([b, a], axis=-1)
+        H = J[..., :, None] * J[..., None, :]
+        eye = np.eye(self.d)
+        H[..., : self.d, self.d :] += r[..., None, None] * eye
+        H[..., self.d :, : self.d] += r[..., None, None] * eye
+        return H
+
+    def symbolic(self) -> Model:
+        """The same loss from sympy."""
+        a = sp.symbols(f"a0:{self.d}")
+        b = sp.symbols(f"b0:{self.d}")
+        m = sum((x * z for x, z in zip(a, b, strict=True)), sp.Integer(0))
+        return Model.from_sympy(
+            (m - sp.Float(self.Phi, 17)) ** 2 / 2,
+            [*map(str, a), *map(str, b)],
+            name="depth-2 linear (sympy)",
+        )
+
+    # ------------------------------------------------------------------ invariants
+    def _t(self, theta: Any) -> np.ndarray:
+        return self.model._theta(theta)
+
+    def residual(self, theta: Any) -> np.ndarray:
+        """r = aᵀb − Φ."""
+        a, b = self.split(self._t(theta))
+        return np.sum(a * b, axis=-1) - self.Phi
+
+    def imbalance(self, theta: Any) -> np.ndarray:
+        """Q = ‖a‖² − ‖b‖²."""
+        a, b = self.split(self._t(theta))
+        return np.sum(a * a, axis=-1) - np.sum(b * b, axis=-1)
+
+    def norm(self, theta: Any) -> np.ndarray:
+        """λ = ‖a‖² + ‖b‖² (the sharpness at a minimum)."""
+        th = self._t(theta)
+        return np.sum(th * th, axis=-1)
+
+    def K(self, theta: Any) -> np.ndarray:
+        """K = ‖a + b‖·‖a − b‖ (gradient-flow invariant)."""
+        a, b = self.split(self._t(theta))
+        return np.linalg.norm(a + b, axis=-1) * np.linalg.norm(a - b, axis=-1)
+
+    def gfs_sharpness(self, theta: Any) -> np.ndarray:
+        """√(4Φ² + K²): the sharpness of the minimum gradient flow reaches from θ."""
+        return np.sqrt(4 * self.Phi**2 + self.K(theta) ** 2)
+
+    def flattest_sharpness(self) -> float:
+        """2|Φ|: the sharpness of the balanced minimum (K = 0), the flattest one."""
+        return 2 * abs(self.Phi)
