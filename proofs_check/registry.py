@@ -103,12 +103,15 @@ def proof(
 def _load_checks() -> None:
     """Import the check modules so that they register themselves (idempotent).
 
-    Registration order (cubic map, Chen reduction, catapult, uv model) is the report order.
+    Registration order (cubic map, Chen reduction, catapult, uv model, scalar nets, depth-2
+    linear nets) is the report order.
     """
     from . import cubic_map  # noqa: F401, I001
     from . import chen_reduction  # noqa: F401
     from . import catapult  # noqa: F401
     from . import uv_model  # noqa: F401
+    from . import scalar_net  # noqa: F401
+    from . import depth2_linear  # noqa: F401
 
 
 def all_proofs(registry: MutableMapping[str, Proof] | None = None) -> list[Proof]:
