@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from . import catapult, cubic_map_bifurcation, phase_diagram
+from . import (
+    catapult,
+    cubic_map_bifurcation,
+    depth2_flatter_than_gf,
+    phase_diagram,
+    scalar_net_gfs,
+    uv_catapult,
+    uv_phase_diagram,
+)
 
 __all__ = ["FIGURES", "Figure"]
 
@@ -42,4 +50,12 @@ def _register(*modules: ModuleType) -> dict[str, Figure]:
 
 
 #: id → Figure, in presentation order
-FIGURES: dict[str, Figure] = _register(cubic_map_bifurcation, catapult, phase_diagram)
+FIGURES: dict[str, Figure] = _register(
+    cubic_map_bifurcation,
+    catapult,
+    phase_diagram,
+    scalar_net_gfs,
+    depth2_flatter_than_gf,
+    uv_catapult,
+    uv_phase_diagram,
+)

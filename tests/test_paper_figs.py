@@ -11,7 +11,15 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IDS = ["cubic_map_bifurcation", "catapult", "phase_diagram"]
+IDS = [
+    "cubic_map_bifurcation",
+    "catapult",
+    "phase_diagram",
+    "scalar_net_gfs",
+    "depth2_flatter_than_gf",
+    "uv_catapult",
+    "uv_phase_diagram",
+]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -64,6 +72,31 @@ def test_phase_codes() -> None:
     assert phase_code(tm.Phase("periodic", period=6)) == CODE["pother"]
     assert phase_code(tm.Phase("diverged", diverged_at=3)) == CODE["diverged"]
     assert sorted(CODE.values()) == list(range(len(CATEGORIES)))
+
+
+def test_uv_phase_diagram_helpers() -> None:
+    import toymodels as tm
+    from paper_figs.uv_phase_diagram import CATEGORIES, CODE, initial_states, phase_code
+
+    q0 = np.linspace(0.0, 3.0, 7)
+    th = initial_states(q0)
+    assert np.all(th > 0)
+    np.testing.assert_allclose(th[:, 0] * th[:, 1], 0.5, rtol=1e-14)
+    np.testing.assert_allclose(th[:, 0] ** 2 - th[:, 1] ** 2, q0, atol=1e-14)
+    assert phase_code(tm.Phase("periodic", period=2)) == CODE["p2"]
+    assert phase_code(tm.Phase("periodic", period=8)) == CODE["pother"]
+    assert phase_code(tm.Phase("catapult", period=1)) == CODE["catapult"]
+    assert sorted(CODE.values()) == list(range(len(CATEGORIES)))
+
+
+def test_scalar_net_plot_indices() -> None:
+    from paper_figs.scalar_net_gfs import plot_indices
+
+    idx = plot_indices(20_000, 2000)
+    assert idx[0] == 0 and idx[-1] == 20_000 and np.all(np.diff(idx) > 0)
+    assert 2000 <= idx.size <= 2600
+    assert np.array_equal(idx[:200], np.arange(200))  # every step early on (no aliasing)
+    assert np.array_equal(plot_indices(100, 2000), np.arange(101))
 
 
 def test_catapult_quick_cli(tmp_path: Path) -> None:
