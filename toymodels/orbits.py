@@ -219,14 +219,15 @@ def _polish_periods(
                     x = F.fn(x, p)
                 G = x - z
                 A = J - eye
+                # members already at round-off stop moving: on a manifold of cycles (e.g. a
+                # continuum of minima, where DF^k has an eigenvalue 1) further steps only drift
+                small = np.max(np.abs(G), axis=-1) <= 1e-14 * (1 + np.max(np.abs(z), axis=-1))
                 if F.dim == 1:
                     dz = -G / A[..., 0]
                 else:
-                    try:
-                        dz = np.linalg.solve(A, -G[..., None])[..., 0]
-                    except np.linalg.LinAlgError:
-                        break
-                dz = np.where(np.isfinite(dz), dz, 0.0)
+                    # minimum-norm steps: directions along such a manifold are cut off
+                    dz = -np.einsum("...ij,...j->...i", np.linalg.pinv(A, rcond=1e-6), G)
+                dz = np.where(np.isfinite(dz) & ~small[..., None], dz, 0.0)
                 z = z + dz
                 if np.max(np.abs(dz)) < 1e-15 * (1 + np.max(np.abs(z))):
                     break
