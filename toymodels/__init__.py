@@ -24,6 +24,7 @@ from .orbits import (
     saddle_node_points,
 )
 from .spectrum import hessian_eigenvalues, sharpness, sharpness_gradient, top_eigenvector
+from .sweep import Transition, locate_transition
 
 __version__ = "0.1.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "Model",
     "Phase",
     "Trajectory",
+    "Transition",
     "bifurcation_diagram",
     "classify",
     "find_cycle",
@@ -46,6 +48,7 @@ __all__ = [
     "gradient_flow",
     "hessian_eigenvalues",
     "iterate",
+    "locate_transition",
     "lyapunov_exponent",
     "period",
     "period_doubling_points",

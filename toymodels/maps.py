@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["Map", "MapFamily", "as_family", "gd_family", "gd_map"]
 
+#: lambdify namespaces: scipy first, so special functions (erf, gamma, …) compile; everything
+#: elementary still prints as numpy
+_MODULES = ["scipy", "numpy"]
+
 StateFn = Callable[[np.ndarray, Any], np.ndarray]
 
 
@@ -215,9 +219,9 @@ class Map:
                 "(sympy leaves the derivative unevaluated)"
             )
         try:
-            f_fn = sp.lambdify([*syms, psym], exprs, modules="numpy", cse=True)
-            j_fn = sp.lambdify([*syms, psym], list(jac_m), modules="numpy", cse=True)
-            d_fn = sp.lambdify([*syms, psym], dp, "numpy", cse=True)
+            f_fn = sp.lambdify([*syms, psym], exprs, modules=_MODULES, cse=True)
+            j_fn = sp.lambdify([*syms, psym], list(jac_m), modules=_MODULES, cse=True)
+            d_fn = sp.lambdify([*syms, psym], dp, modules=_MODULES, cse=True)
         except Exception as exc:  # printer gaps (e.g. unsupported functions)
             raise ValueError(f"exprs cannot be compiled to numpy: {exc}") from exc
 

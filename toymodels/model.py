@@ -26,6 +26,10 @@ from ._validate import as_float_array
 
 __all__ = ["Model"]
 
+#: lambdify namespaces: scipy first, so special functions (erf, gamma, …) compile; everything
+#: elementary still prints as numpy
+_MODULES = ["scipy", "numpy"]
+
 _NONSMOOTH = (
     sp.Abs,
     sp.sign,
@@ -380,16 +384,16 @@ class _SympyModel(Model):
 
     @cached_property
     def _f_loss(self) -> Callable[..., Any]:
-        return sp.lambdify(self.symbols, self.expr, modules="numpy", cse=True)
+        return sp.lambdify(self.symbols, self.expr, modules=_MODULES, cse=True)
 
     @cached_property
     def _f_grad(self) -> Callable[..., Any]:
-        return sp.lambdify(self.symbols, self.grad_expr, modules="numpy", cse=True)
+        return sp.lambdify(self.symbols, self.grad_expr, modules=_MODULES, cse=True)
 
     @cached_property
     def _f_hess(self) -> Callable[..., Any]:
         flat = [self.hessian_expr[i, j] for i in range(self.n_params) for j in range(i + 1)]
-        return sp.lambdify(self.symbols, flat, modules="numpy", cse=True)
+        return sp.lambdify(self.symbols, flat, modules=_MODULES, cse=True)
 
     @cached_property
     def _f_third(self) -> Callable[..., Any]:
@@ -403,7 +407,7 @@ class _SympyModel(Model):
             sp.Integer(0),
         )
         vec = [_almost_everywhere(sp.diff(quad, s)) for s in self.symbols]
-        return sp.lambdify([*self.symbols, *u], vec, modules="numpy", cse=True)
+        return sp.lambdify([*self.symbols, *u], vec, modules=_MODULES, cse=True)
 
     def _split(self, theta: np.ndarray) -> list[np.ndarray]:
         return [theta[..., i] for i in range(self.n_params)]
