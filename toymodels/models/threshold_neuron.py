@@ -308,7 +308,7 @@ class MeanModel:
         return np.where(tr.diverged, np.nan, tr.final[..., 1])
 
     def bias_bound(self, eta: Any) -> np.ndarray:
-        """The largest bias b with g(b)² ≤ 8/η (0 below η*): a converged run above η* has b∞ ≤ it."""
+        """Largest b with g(b)² ≤ 8/η (0 below η*): a converged run above η* has b∞ ≤ it."""
         eta = as_float_array(eta, "eta")
         out = np.zeros(eta.shape)
         g0 = float(self.g(0.0))
