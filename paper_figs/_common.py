@@ -93,3 +93,34 @@ def edges(centers: np.ndarray) -> np.ndarray:
     c = np.asarray(centers, dtype=float)
     mid = (c[1:] + c[:-1]) / 2
     return np.concatenate([[c[0] - (mid[0] - c[0])], mid, [c[-1] + (c[-1] - mid[-1])]])
+
+
+def mark_divergence(
+    ax: Any, steps: Any, y: Any, k: int, color: Any, y_top: float | None = None
+) -> None:
+    """An × at the divergence step k, at the last finite value (clipped to ``y_top``)."""
+    _, ys = finite_xy(np.asarray(steps)[:k], np.asarray(y)[:k])
+    if ys.size == 0:
+        return
+    yv = float(ys[-1]) if y_top is None else min(float(ys[-1]), y_top)
+    ax.plot([k], [yv], "x", color=color, ms=8, mew=2, clip_on=False, zorder=5)
+    ax.annotate(
+        f"diverged at step {k}",
+        (k, yv),
+        xytext=(6, -4),
+        textcoords="offset points",
+        color=color,
+        fontsize=7,
+        va="top",
+        annotation_clip=False,
+    )
+
+
+def categorical_colours(categories: list[tuple[str, str, str]]) -> tuple[dict[str, int], Any, Any]:
+    """(code of each key, ListedColormap, BoundaryNorm) for (key, label, colour) categories."""
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    code = {key: i for i, (key, _, _) in enumerate(categories)}
+    cmap = ListedColormap([c for _, _, c in categories])
+    norm = BoundaryNorm(np.arange(len(categories) + 1) - 0.5, len(categories))
+    return code, cmap, norm

@@ -28,7 +28,7 @@ import toymodels as tm
 from toymodels.models.quadratic_regression import catapult_map
 from toymodels.models.two_layer_linear import WideLinearNet
 
-from ._common import finite_xy, masked, new_figure, save, style
+from ._common import mark_divergence, masked, new_figure, save, style
 
 ID = "catapult"
 PAPER = "Lewkowycz et al. (arXiv 2003.02218, 2020); Zhu et al. (ICLR 2024)"
@@ -84,25 +84,6 @@ def compute(quick: bool = False) -> dict[str, np.ndarray]:
     }
 
 
-def _mark_divergence(ax, steps, y, k, color, y_top=None) -> None:
-    """× at the divergence step k, at the last finite value (or the top of the axes)."""
-    _, ys = finite_xy(steps[:k], y[:k])
-    if ys.size == 0:
-        return
-    yv = ys[-1] if y_top is None else min(ys[-1], y_top)
-    ax.plot([k], [yv], "x", color=color, ms=8, mew=2, clip_on=False, zorder=5)
-    ax.annotate(
-        f"diverged at step {k}",
-        (k, yv),
-        xytext=(6, -4),
-        textcoords="offset points",
-        color=color,
-        fontsize=7,
-        va="top",
-        annotation_clip=False,
-    )
-
-
 def make(out_dir: Path, quick: bool = False) -> list[Path]:
     """Render the figure into ``out_dir``; returns the PNG and PDF paths."""
     d = compute(quick)
@@ -119,8 +100,8 @@ def make(out_dir: Path, quick: bool = False) -> list[Path]:
             ax_e.plot(steps, masked(d["eta_lambda"][:, j]), color=col, label=lab)
             if d["diverged"][j]:
                 k = int(d["diverged_at"][j])
-                _mark_divergence(ax_l, steps, d["loss_rel"][:, j], k, col, y_top=loss_top)
-                _mark_divergence(ax_e, steps, d["eta_lambda"][:, j], k, col, y_top=el_top)
+                mark_divergence(ax_l, steps, d["loss_rel"][:, j], k, col, y_top=loss_top)
+                mark_divergence(ax_e, steps, d["eta_lambda"][:, j], k, col, y_top=el_top)
         ax_l.set_yscale("log")
         ax_l.set_ylim(1e-33, loss_top)
         ax_l.set_xlabel("step $t$")

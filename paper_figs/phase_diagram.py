@@ -29,7 +29,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
@@ -40,7 +39,7 @@ from toymodels.models.quadratic_regression import (
     cubic_map_family,
 )
 
-from ._common import chunks, edges, new_figure, progress, save, style
+from ._common import categorical_colours, chunks, edges, new_figure, progress, save, style
 
 ID = "phase_diagram"
 PAPER = "Chen, Balasubramanian, Ghosal, Agrawalla (TMLR 2024)"
@@ -60,9 +59,7 @@ CATEGORIES = [
     ("unknown", "unknown (aperiodic, Lyapunov ≤ 0.01)", "#252525"),
     ("diverged", "diverged", "#f0f0f0"),
 ]
-CODE = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
-CMAP = ListedColormap([c for _, _, c in CATEGORIES])
-NORM = BoundaryNorm(np.arange(len(CATEGORIES) + 1) - 0.5, len(CATEGORIES))
+CODE, CMAP, NORM = categorical_colours(CATEGORIES)
 
 
 def settings(quick: bool = False) -> dict[str, int]:

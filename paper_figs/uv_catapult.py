@@ -25,7 +25,7 @@ import numpy as np
 import toymodels as tm
 from toymodels.models.two_layer_linear import uv_model
 
-from ._common import finite_xy, masked, new_figure, save, style
+from ._common import mark_divergence, masked, new_figure, save, style
 
 ID = "uv_catapult"
 PAPER = "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari (arXiv 2003.02218, 2020)"
@@ -78,25 +78,6 @@ def compute(quick: bool = False) -> dict[str, np.ndarray]:
     }
 
 
-def _mark_divergence(ax, steps, y, k, color, y_top) -> None:
-    """× at the divergence step k, at the last finite value clipped to ``y_top``."""
-    _, ys = finite_xy(steps[:k], y[:k])
-    if ys.size == 0:
-        return
-    yv = min(float(ys[-1]), y_top)
-    ax.plot([k], [yv], "x", color=color, ms=8, mew=2, clip_on=False, zorder=5)
-    ax.annotate(
-        f"diverged at step {k}",
-        (k, yv),
-        xytext=(6, -4),
-        textcoords="offset points",
-        color=color,
-        fontsize=7,
-        va="top",
-        annotation_clip=False,
-    )
-
-
 def make(out_dir: Path, quick: bool = False) -> list[Path]:
     """Render the figure into ``out_dir``; returns the PNG and PDF paths."""
     d = compute(quick)
@@ -111,8 +92,8 @@ def make(out_dir: Path, quick: bool = False) -> list[Path]:
             ax_e.plot(steps, masked(d["eta_lambda"][:, j]), color=col, label=lab)
             if d["diverged"][j]:
                 k = int(d["diverged_at"][j])
-                _mark_divergence(ax_l, steps, d["loss_rel"][:, j], k, col, LOSS_RANGE[1])
-                _mark_divergence(ax_e, steps, d["eta_lambda"][:, j], k, col, EL_TOP)
+                mark_divergence(ax_l, steps, d["loss_rel"][:, j], k, col, LOSS_RANGE[1])
+                mark_divergence(ax_e, steps, d["eta_lambda"][:, j], k, col, EL_TOP)
         ax_l.set_yscale("log")
         ax_l.set_ylim(*LOSS_RANGE)
         ax_l.set_xlabel("step $t$")

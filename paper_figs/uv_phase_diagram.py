@@ -30,14 +30,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 import toymodels as tm
 from toymodels.models.two_layer_linear import uv_model
 
-from ._common import chunks, edges, new_figure, progress, save, style
+from ._common import categorical_colours, chunks, edges, new_figure, progress, save, style
 
 ID = "uv_phase_diagram"
 PAPER = "new (uv model of Lewkowycz et al. 2020; cf. Beneventano & Woodworth 2025)"
@@ -59,9 +58,7 @@ CATEGORIES = [
     ("unknown", "unknown (aperiodic, Lyapunov ≤ 0.01)", "#252525"),
     ("diverged", "diverged", "#f0f0f0"),
 ]
-CODE = {key: i for i, (key, _, _) in enumerate(CATEGORIES)}
-CMAP = ListedColormap([c for _, _, c in CATEGORIES])
-NORM = BoundaryNorm(np.arange(len(CATEGORIES) + 1) - 0.5, len(CATEGORIES))
+CODE, CMAP, NORM = categorical_colours(CATEGORIES)
 
 
 def settings(quick: bool = False) -> dict[str, int]:
