@@ -394,6 +394,8 @@ def gradient_flow(
         return bound - m if np.isfinite(m) else -1.0
 
     escape.terminal = True  # type: ignore[attr-defined]
+    # only the implicit solvers use a Jacobian (scipy warns when an explicit one is given it)
+    jac_kw = {"jac": jac} if method in ("Radau", "BDF", "LSODA") else {}
     for b in range(flat.shape[0]):
         with np.errstate(all="ignore"):
             try:
@@ -405,8 +407,8 @@ def gradient_flow(
                     t_eval=t_eval,
                     rtol=rtol,
                     atol=atol,
-                    jac=jac,
                     events=escape,
+                    **jac_kw,
                 )
                 ys = sol.y
                 failed = not sol.success
