@@ -6,7 +6,7 @@ See DESIGN.md for the public contract; every name below is part of it.
 
 from __future__ import annotations
 
-from .dynamics import Trajectory, gd, gradient_flow, iterate
+from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
 from .orbits import (
@@ -53,6 +53,7 @@ __all__ = [
     "period",
     "period_doubling_points",
     "saddle_node_points",
+    "sgd",
     "sharpness",
     "sharpness_gradient",
     "top_eigenvector",

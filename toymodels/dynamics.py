@@ -26,7 +26,7 @@ from ._validate import as_float_array, positive_float, positive_int
 from .maps import Map
 from .model import Model
 
-__all__ = ["Trajectory", "gd", "gradient_flow", "iterate"]
+__all__ = ["Trajectory", "gd", "gradient_flow", "iterate", "sgd"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +91,8 @@ def _record_steps(steps: int, record_every: int) -> np.ndarray:
     return rec
 
 
-Step = Callable[[list[np.ndarray], np.ndarray | None], list[np.ndarray]]
+#: one step of the engine: (component arrays, per-member parameter, step index t) → components
+Step = Callable[[list[np.ndarray], np.ndarray | None, int], list[np.ndarray]]
 
 
 def _bad(comps: list[np.ndarray], bound: float) -> np.ndarray:
@@ -140,8 +141,8 @@ def _run(
         while t < steps:
             stop = min(t + check_every, steps, int(rec_steps[r]) if r < len(rec_steps) else steps)
             start = [c.copy() for c in comps]
-            for _ in range(stop - t):
-                comps = step(comps, param)
+            for k in range(t, stop):
+                comps = step(comps, param, k)
             bad = _bad(comps, bound) & (div_at < 0)
             if bad.any():
                 idx = np.nonzero(bad)[0]
@@ -149,7 +150,7 @@ def _run(
                 sp = None if param is None else param[idx]
                 first = np.full(idx.shape, -1, dtype=np.int64)
                 for k in range(t + 1, stop + 1):
-                    sub = step(sub, sp)
+                    sub = step(sub, sp, k - 1)
                     hit = _bad(sub, bound) & (first < 0)
                     first[hit] = k
                 first[first < 0] = stop  # pragma: no cover - replay is deterministic
@@ -238,7 +239,7 @@ def gd(
         comps = [flat[:, i].copy() for i in range(model.n_params)]
         gc = model._grad_components
 
-        def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
+        def step(c: list[np.ndarray], eta_: np.ndarray | None, _t: int) -> list[np.ndarray]:
             g = gc(*c)
             used = {id(x) for x in c}
             for ci, gi in zip(c, g, strict=True):
@@ -257,7 +258,7 @@ def gd(
         comps = [flat.copy()]
         grad = model._grad
 
-        def step(c: list[np.ndarray], eta_: np.ndarray | None) -> list[np.ndarray]:
+        def step(c: list[np.ndarray], eta_: np.ndarray | None, _t: int) -> list[np.ndarray]:
             x = c[0]
             x -= eta_[:, None] * grad(x)
             return [x]
@@ -320,7 +321,7 @@ def _iterate(
     fn = F.fn
     fast = F.components
 
-    def step(c: list[np.ndarray], p: np.ndarray | None) -> list[np.ndarray]:
+    def step(c: list[np.ndarray], p: np.ndarray | None, _t: int) -> list[np.ndarray]:
         if fast is not None:
             return fast(c, p)
         y = fn(np.stack(c, axis=-1), p)
@@ -334,6 +335,86 @@ def _iterate(
         diverged=(div_at >= 0).reshape(batch),
         diverged_at=div_at.reshape(batch),
         map=F,
+    )
+
+
+def sgd(
+    model: Model,
+    batch_grad: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    theta0: Any,
+    eta: Any,
+    steps: int,
+    n_samples: int,
+    batch_size: int = 1,
+    record_every: int = 1,
+    *,
+    seed: int = 0,
+    replace: bool = True,
+    bound: float = 1e10,
+    check_every: int = 64,
+) -> Trajectory:
+    """Stochastic gradient descent θ_{t+1} = θ_t − η ∇L_{B_t}(θ_t), batched over step sizes.
+
+    ``batch_grad(theta, idx)`` returns the gradient of the mini-batch loss on the sample indices
+    ``idx`` (shape (batch_size,)) for a batch of states θ of shape (M, p). The index sequence
+    B_0, B_1, … is drawn once from ``numpy.random.default_rng(seed)`` (with or without
+    replacement inside a batch) and shared by every member of the batch: step sizes are compared
+    on the same samples, and reruns are bit-identical. Batch shape, recording and divergence
+    bookkeeping as in :func:`gd`; ``loss`` is the full-batch loss ``model.loss``.
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
+    if not callable(batch_grad):
+        raise TypeError("batch_grad must be callable (theta, idx) -> gradient")
+    th = model._theta(theta0, "theta0")
+    if not np.all(np.isfinite(th)):
+        raise ValueError("theta0 must be finite (no NaN or inf)")
+    e = as_float_array(eta, "eta")
+    if e.ndim > 1:
+        raise ValueError(f"eta must be a scalar or a 1-D array, got shape {e.shape}")
+    if np.any(e <= 0):
+        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    steps, record_every = _steps_and_record(steps, record_every)
+    n_samples = positive_int(n_samples, "n_samples")
+    batch_size = positive_int(batch_size, "batch_size")
+    if not replace and batch_size > n_samples:
+        raise ValueError("batch_size must be <= n_samples when sampling without replacement")
+    bound = positive_float(bound, "bound")
+    check_every = positive_int(check_every, "check_every")
+    rng = np.random.default_rng(seed)
+    if replace:
+        batches = rng.integers(0, n_samples, size=(steps, batch_size))
+    else:
+        batches = (
+            np.stack([rng.choice(n_samples, batch_size, replace=False) for _ in range(steps)])
+            if steps
+            else np.empty((0, batch_size), int)
+        )
+    B = th.shape[:-1]
+    batch = (*e.shape, *B)
+    eta_b = np.broadcast_to(e.reshape(e.shape + (1,) * len(B)), batch)
+    flat = np.broadcast_to(th, (*batch, model.n_params)).reshape(-1, model.n_params)
+    eta_flat = np.ascontiguousarray(eta_b).reshape(-1)
+
+    def step(c: list[np.ndarray], eta_: np.ndarray | None, t: int) -> list[np.ndarray]:
+        x = c[0]
+        x -= eta_[:, None] * batch_grad(x, batches[t])
+        return [x]
+
+    records, rec_steps, div_at = _run(
+        step, [flat.copy()], eta_flat, steps, record_every, bound, check_every
+    )
+    theta = records.reshape((len(rec_steps), *batch, model.n_params))
+    with np.errstate(all="ignore"):
+        loss = model.loss(theta)
+    return Trajectory(
+        theta=theta,
+        loss=loss,
+        steps=rec_steps,
+        diverged=(div_at >= 0).reshape(batch),
+        diverged_at=div_at.reshape(batch),
+        eta=np.array(eta_b),
+        model=model,
     )
 
 

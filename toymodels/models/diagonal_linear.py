@@ -1,0 +1,210 @@
+"""Diagonal linear networks β = u ⊙ v: step-size-dependent implicit bias and the edge of stability.
+
+Even, Pesme, Gunasekar, Flammarion, "(S)GD over Diagonal Linear Networks: Implicit
+Regularisation, Large Stepsizes and Edge of Stability" (NeurIPS 2023, arXiv 2302.08982).
+
+Loss L(u, v) = ‖X(u ⊙ v) − y‖²/(2n), initialisation u0 = √2 α, v0 = 0. With g_k = ∇_β L(β_k) =
+Xᵀ(Xβ_k − y)/n, one GD step with step size γ is (u + v) ← (1 − γg) ⊙ (u + v),
+(u − v) ← (1 + γg) ⊙ (u − v), which integrates exactly to (while |γ g_j| < 1)
+
+    β_k = −α_k² ⊙ sinh(2 Σ_{j<k} artanh(γ g_j)),   α_k² = α² exp(−Gain_k),
+    Gain_k = Σ_{j<k} q(γ g_j),   q(x) = −log|1 − x²|
+
+(derived in the brief §C.1 and ``proofs_check``). If artanh(x) ≈ x the limit minimises the
+hyperbolic-entropy ("hypentropy") potential with the *effective* initialisation α_∞ under Xβ = y:
+
+    β_∞ = argmin_{Xβ = y} Σ_i [β_i asinh(β_i/α_∞,i²) − √(β_i² + α_∞,i⁴)],
+
+whose stationarity condition asinh(β/α²) ∈ span(Xᵀ) gives β = α² ⊙ sinh(Xᵀλ) with X β = y solved
+for λ ∈ R^n (:func:`hypentropy_interpolator`). At an interpolator the sharpness is
+λ_max((2/n) X diag(√(β² + α_k⁴)) Xᵀ).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.optimize import root
+
+from .._validate import as_float_array, positive_float, positive_int
+from ..model import Model
+
+__all__ = ["CITATION", "DiagonalLinear", "hypentropy_interpolator", "sparse_regression"]
+
+CITATION = (
+    "Even, Pesme, Gunasekar, Flammarion, '(S)GD over Diagonal Linear Networks: Implicit "
+    "Regularisation, Large Stepsizes and Edge of Stability', NeurIPS 2023 (arXiv 2302.08982)"
+)
+
+
+def sparse_regression(
+    n: int = 20, d: int = 30, s: int = 3, seed: int = 1234
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, y, β*): Gaussian X (n×d), β* with s N(0,1) entries then zeros, y = Xβ* (brief §C.3)."""
+    n = positive_int(n, "n")
+    d = positive_int(d, "d")
+    s = positive_int(s, "s")
+    if s > d:
+        raise ValueError(f"s must be <= d, got s={s}, d={d}")
+    rng = np.random.default_rng(seed)
+    beta = np.zeros(d)
+    beta[:s] = rng.standard_normal(s)
+    X = rng.standard_normal((n, d))
+    return X, X @ beta, beta
+
+
+def hypentropy_interpolator(X: Any, y: Any, alpha2: Any) -> np.ndarray:
+    """argmin_{Xβ = y} Σ_i [β_i asinh(β_i/α_i²) − √(β_i² + α_i⁴)] for per-coordinate α_i² > 0.
+
+    Solved through the dual: β = α² ⊙ sinh(Xᵀλ) with X(α² ⊙ sinh(Xᵀλ)) = y, a smooth system in
+    λ ∈ R^n (scipy.optimize.root, 'hybr', with its exact Jacobian X diag(α² cosh(Xᵀλ)) Xᵀ).
+    """
+    X = as_float_array(X, "X")
+    y = as_float_array(y, "y")
+    a2 = np.broadcast_to(as_float_array(alpha2, "alpha2"), (X.shape[1],)).astype(float)
+    if np.any(a2 <= 0):
+        raise ValueError("alpha2 must be > 0")
+
+    def F(lam: np.ndarray) -> np.ndarray:
+        return X @ (a2 * np.sinh(X.T @ lam)) - y
+
+    def J(lam: np.ndarray) -> np.ndarray:
+        return (X * (a2 * np.cosh(X.T @ lam))) @ X.T
+
+    # start from the least-squares solution of the linearised system sinh(z) ≈ z
+    lam0 = np.linalg.solve((X * a2) @ X.T, y)
+    with np.errstate(over="ignore"):
+        sol = root(F, lam0, jac=J, method="hybr", options={"xtol": 1e-14})
+        if not sol.success or np.max(np.abs(F(sol.x))) > 1e-9 * (1 + np.max(np.abs(y))):
+            sol = root(F, np.zeros_like(lam0), jac=J, method="lm", options={"xtol": 1e-15})
+    return a2 * np.sinh(X.T @ sol.x)
+
+
+class DiagonalLinear:
+    """β = u ⊙ v on data (X, y); L = ‖Xβ − y‖²/(2n); θ = (u, v) ∈ R^{2d}."""
+
+    def __init__(self, X: Any, y: Any, alpha: float = 0.1) -> None:
+        X = as_float_array(X, "X")
+        y = as_float_array(y, "y")
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n, d), got shape {X.shape}")
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+        self.X, self.y = X, y
+        self.n, self.d = X.shape
+        self.alpha = positive_float(alpha, "alpha")
+        names = [f"u{i}" for i in range(self.d)] + [f"v{i}" for i in range(self.d)]
+        self.model = Model.from_numpy(
+            names,
+            self._loss,
+            self._grad,
+            self._hessian,
+            name=f"diagonal linear net (n={self.n}, d={self.d}, alpha={self.alpha:g})",
+            citation=CITATION,
+        )
+
+    def __repr__(self) -> str:
+        return f"DiagonalLinear(n={self.n}, d={self.d}, alpha={self.alpha:g})"
+
+    # ------------------------------------------------------------------ numpy twins
+    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(u, v) from θ."""
+        return theta[..., : self.d], theta[..., self.d :]
+
+    def beta(self, theta: Any) -> np.ndarray:
+        """β = u ⊙ v."""
+        u, v = self.split(self.model._theta(theta))
+        return u * v
+
+    def _residual(self, theta: np.ndarray) -> np.ndarray:
+        u, v = self.split(theta)
+        return (u * v) @ self.X.T - self.y
+
+    def _loss(self, theta: np.ndarray) -> np.ndarray:
+        r = self._residual(theta)
+        return np.sum(r * r, axis=-1) / (2 * self.n)
+
+    def beta_gradient(self, theta: Any, idx: Any = None) -> np.ndarray:
+        """g = ∇_β L = Xᵀ(Xβ − y)/n (or the mini-batch version over rows ``idx``)."""
+        th = self.model._theta(theta)
+        if idx is None:
+            return self._residual(th) @ self.X / self.n
+        idx = np.asarray(idx)
+        Xb = self.X[idx]
+        u, v = self.split(th)
+        r = (u * v) @ Xb.T - self.y[idx]
+        return r @ Xb / len(idx)
+
+    def _grad(self, theta: np.ndarray) -> np.ndarray:
+        u, v = self.split(theta)
+        g = self._residual(theta) @ self.X / self.n
+        return np.concatenate([g * v, g * u], axis=-1)
+
+    def batch_grad(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """∇ of the mini-batch loss ‖X_B β − y_B‖²/(2|B|) (for :func:`toymodels.sgd`)."""
+        u, v = self.split(theta)
+        g = self.beta_gradient(theta, idx)
+        return np.concatenate([g * v, g * u], axis=-1)
+
+    def _hessian(self, theta: np.ndarray) -> np.ndarray:
+        u, v = self.split(theta)
+        d = self.d
+        C = self.X.T @ self.X / self.n  # (d, d)
+        g = self._residual(theta) @ self.X / self.n
+        # H = (∂β/∂θ)ᵀ C (∂β/∂θ) + g-weighted cross terms ∂²β_i/∂u_i∂v_i = 1
+        H = np.empty((*theta.shape[:-1], 2 * d, 2 * d))
+        H[..., :d, :d] = C * (v[..., :, None] * v[..., None, :])
+        H[..., :d, d:] = C * (v[..., :, None] * u[..., None, :])
+        H[..., d:, :d] = C * (u[..., :, None] * v[..., None, :])
+        H[..., d:, d:] = C * (u[..., :, None] * u[..., None, :])
+        idx = np.arange(d)
+        H[..., idx, d + idx] += g
+        H[..., d + idx, idx] += g
+        return H
+
+    def symbolic(self) -> Model:
+        """The same loss from sympy (small n, d)."""
+        import sympy as sp
+
+        u = sp.symbols(f"u0:{self.d}")
+        v = sp.symbols(f"v0:{self.d}")
+        L = sp.Integer(0)
+        for i in range(self.n):
+            r = sum(sp.Float(self.X[i, j], 17) * u[j] * v[j] for j in range(self.d))
+            L += (r - sp.Float(self.y[i], 17)) ** 2
+        return Model.from_sympy(
+            L / (2 * self.n), [*map(str, u), *map(str, v)], name="diagonal linear (sympy)"
+        )
+
+    # ------------------------------------------------------------------ closed forms
+    def init(self) -> np.ndarray:
+        """u0 = √2 α·1, v0 = 0 (β0 = 0)."""
+        return np.concatenate([np.full(self.d, np.sqrt(2) * self.alpha), np.zeros(self.d)])
+
+    def closed_form(self, gammas_g: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(β_k, α_k²) from the history x_j = γ g_j (shape (k, d)) of scaled β-gradients.
+
+        β_k = −α_k² sinh(Σ_j log((1 + x_j)/(1 − x_j))), α_k² = α² Π_j |1 − x_j²|: exact for any
+        |x_j| ≠ 1 (2 artanh(x) = log((1 + x)/(1 − x)) for |x| < 1).
+        """
+        x = as_float_array(gammas_g, "gammas_g")
+        if x.ndim == 1:
+            x = x[None]
+        gain = -np.sum(np.log(np.abs(1 - x * x)), axis=0)
+        phase = np.sum(np.log(np.abs((1 + x) / (1 - x))), axis=0)
+        a2 = self.alpha**2 * np.exp(-gain)
+        return -a2 * np.sinh(phase), a2
+
+    def effective_alpha2(self, theta: Any) -> np.ndarray:
+        """α_k² = (u² − v²)/2 (the invariant: u² − v² = 2α² Π(1 − γ²g_j²))."""
+        u, v = self.split(self.model._theta(theta))
+        return (u * u - v * v) / 2
+
+    def interpolator_sharpness(self, beta: Any, alpha2: Any) -> np.ndarray:
+        """λ_max((2/n) X diag(√(β² + α⁴)) Xᵀ): the sharpness at an interpolator."""
+        beta = as_float_array(beta, "beta")
+        a2 = as_float_array(alpha2, "alpha2")
+        w = 2 * np.sqrt(beta * beta + a2 * a2) / self.n
+        M = np.einsum("ij,...j,kj->...ik", self.X, w, self.X)
+        return np.linalg.eigvalsh(M)[..., -1]
