@@ -204,6 +204,13 @@ def gd(
     -------
     Trajectory with ``theta`` (T', *batch, p), ``loss``, ``eta`` (batch), ``diverged``,
     ``diverged_at`` and a lazily computed ``sharpness``.
+
+    Notes
+    -----
+    Reruns are bit-identical. Sympy models run elementwise, so a member of a batch also equals its
+    own single run bit for bit; hand-written numpy models that use matrix products may round
+    differently for batch size 1 and > 1 (BLAS picks different kernels), which matters only in
+    chaotic regimes.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")

@@ -197,7 +197,12 @@ class DiagonalLinear:
         return -a2 * np.sinh(phase), a2
 
     def effective_alpha2(self, theta: Any) -> np.ndarray:
-        """α_k² = (u² − v²)/2 (the invariant: u² − v² = 2α² Π(1 − γ²g_j²))."""
+        """The *signed* (u² − v²)/2 = α² Π_j (1 − γ²g_j²) from the state alone.
+
+        It equals α_k² of :meth:`closed_form` (= α² Π|1 − γ²g_j²|) up to sign; the sign flips after
+        each step with |γ g_j| > 1, and in the edge-of-stability window (Gain ≳ 35) the value is
+        below rounding: use the closed form on the gradient history there.
+        """
         u, v = self.split(self.model._theta(theta))
         return (u * u - v * v) / 2
 
