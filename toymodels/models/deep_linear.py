@@ -72,7 +72,10 @@ def balanced_minimum_spectrum(s: Any, depth: int) -> np.ndarray:
     """
     s = as_float_array(s, "s")
     L = positive_int(depth, "depth")
-    s = s[s > 0]
+    if np.any(s < 0):
+        raise ValueError("s must be non-negative singular values")
+    # zero singular values stay in: μ_ij with s_j = 0 keeps its l = 1 term s_i^{2(L−1)/L}
+    # (0**0 = 1 is the right convention here; for L = 1 every eigenvalue is 1)
     vals = [L * si ** (2 - 2 / L) for si in s]
     for i in range(len(s)):
         for j in range(len(s)):
@@ -83,7 +86,8 @@ def balanced_minimum_spectrum(s: Any, depth: int) -> np.ndarray:
                         for l in range(1, L + 1)
                     )
                 )
-    return np.sort(np.array(vals))[::-1]
+    out = np.array(vals)
+    return np.sort(out[out > 0])[::-1]
 
 
 class DeepLinear:
