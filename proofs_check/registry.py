@@ -112,6 +112,8 @@ def _load_checks() -> None:
     from . import uv_model  # noqa: F401
     from . import scalar_net  # noqa: F401
     from . import depth2_linear  # noqa: F401
+    from . import diagonal_linear  # noqa: F401
+    from . import deep_linear  # noqa: F401
     from . import threshold_neuron  # noqa: F401
 
 
