@@ -15,9 +15,15 @@ from types import ModuleType
 from . import (
     catapult,
     cubic_map_bifurcation,
+    deep_linear_balance_gaps,
+    deep_linear_orbit_diagram,
+    deep_linear_oscillating_directions,
     depth2_flatter_than_gf,
+    diagonal_net_stepsize,
     phase_diagram,
     scalar_net_gfs,
+    threshold_mean_model,
+    threshold_product_portrait,
     uv_catapult,
     uv_phase_diagram,
 )
@@ -58,4 +64,10 @@ FIGURES: dict[str, Figure] = _register(
     depth2_flatter_than_gf,
     uv_catapult,
     uv_phase_diagram,
+    threshold_product_portrait,
+    threshold_mean_model,
+    diagonal_net_stepsize,
+    deep_linear_orbit_diagram,
+    deep_linear_oscillating_directions,
+    deep_linear_balance_gaps,
 )

@@ -19,6 +19,12 @@ IDS = [
     "depth2_flatter_than_gf",
     "uv_catapult",
     "uv_phase_diagram",
+    "threshold_product_portrait",
+    "threshold_mean_model",
+    "diagonal_net_stepsize",
+    "deep_linear_orbit_diagram",
+    "deep_linear_oscillating_directions",
+    "deep_linear_balance_gaps",
 ]
 
 
