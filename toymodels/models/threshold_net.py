@@ -517,6 +517,7 @@ def train(
     *,
     bound: float = 1e6,
     test: tuple[Any, Any] | None = None,
+    track_sharpness: bool = False,
 ) -> dict[str, np.ndarray]:
     """Full-batch GD θ ← θ − ηM∇L(θ) for a grid of step sizes at once (θ (E, P)).
 
@@ -528,6 +529,9 @@ def train(
     ``test_acc``. Also ``steps`` (R,), ``theta`` (E, P) final, ``eta``, ``diverged`` (E,) and
     ``diverged_at`` (E,; −1 if not). Divergence (non-finite loss or max|θ| > ``bound``) is data:
     the member is frozen at NaN from that step on; no floating-point warnings are emitted.
+    With ``track_sharpness=True`` also ``sharpness_mean`` (R, E): the curvature vᵀHv along the
+    mean output direction (:meth:`ReluNet.rayleigh_mean`), which carries the edge-of-stability
+    dynamics of the bias (brief §4.3); compare it with 2/η.
     """
     if not isinstance(net, ReluNet):
         raise TypeError(f"net must be a ReluNet, got {type(net).__name__}")
@@ -554,6 +558,8 @@ def train(
     out["mean_output"] = np.full((R, E), np.nan)
     if test is not None:
         out["test_acc"] = np.full((R, E), np.nan)
+    if track_sharpness:
+        out["sharpness_mean"] = np.full((R, E), np.nan)
     div_at = np.full(E, -1, dtype=np.int64)
     alive = np.arange(E)
     th = np.array(th0, dtype=float, order="C")
@@ -581,6 +587,8 @@ def train(
                     if test is not None:
                         ft = net.output(th, Xt)
                         out["test_acc"][r, alive] = _accuracy(yt, ft)
+                    if track_sharpness:
+                        out["sharpness_mean"][r, alive] = net.rayleigh_mean(th, X, y)
                 r += 1
             if not need_grad or alive.size == 0:
                 break

@@ -22,7 +22,9 @@ weight, v ~ the mean activation):
 same mechanism with v = g(b); at a = 0 the Hessian is diag(g(b)²/4, 0), so η* = 8/g(b0)² = 16π/s²
 at b0 = 0, and above η* the bias must fall until g(b)² ≤ 8/η: b∞ < 0, a threshold neuron.
 
-**(c) Full net**: see :mod:`toymodels.models.threshold_net`.
+**(c) Full net**: the two-layer ReLU network on sparse-coding data, implemented in
+:mod:`toymodels.models.threshold_net` and re-exported here (``ReluNet``, ``SparseCodingData``,
+``train``, ``test_accuracy``, ``predicted_threshold``).
 """
 
 from __future__ import annotations
@@ -45,7 +47,12 @@ __all__ = [
     "Loss",
     "MeanModel",
     "ProductModel",
+    "ReluNet",
+    "SparseCodingData",
     "overshoot_limit",
+    "predicted_threshold",
+    "test_accuracy",
+    "train",
 ]
 
 CITATION = (
@@ -321,3 +328,13 @@ class MeanModel:
                     lambda b, t=target: float(self.g(b)) - t, -50 * self.s, 0.0, xtol=1e-15
                 )
         return out
+
+
+# level (c), re-exported so the three levels live under one name
+from .threshold_net import (  # noqa: E402
+    ReluNet,
+    SparseCodingData,
+    predicted_threshold,
+    test_accuracy,
+    train,
+)
