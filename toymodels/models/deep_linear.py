@@ -186,6 +186,23 @@ class DeepLinear:
         P_ = L * d * d
         return H.reshape((*batch, P_, P_))
 
+    def symbolic(self) -> Model:
+        """The same loss from sympy over the explicit entries (small d and L only)."""
+        import sympy as sp
+
+        if self.depth * self.d * self.d > 48:
+            raise ValueError("symbolic() is meant for small nets (L·d² <= 48 parameters)")
+        mats = [
+            sp.Matrix(self.d, self.d, lambda a, b, l=l: sp.Symbol(f"W{l + 1}_{a}_{b}"))
+            for l in range(self.depth)
+        ]
+        P = mats[0]
+        for W in mats[1:]:
+            P = W * P
+        R = P - sp.Matrix(self.d, self.d, lambda a, b: sp.Float(self.M[a, b], 17))
+        loss = sum((R[a, b] ** 2 for a in range(self.d) for b in range(self.d)), sp.Integer(0))
+        return Model.from_sympy(loss / 2, list(self.model.params), name="deep linear (sympy)")
+
     # ------------------------------------------------------------------ SVS coordinates
     def svs_init(self, scales: Any) -> np.ndarray:
         """θ with W_l = a_l I (scalar per layer, or one scale for all layers)."""
