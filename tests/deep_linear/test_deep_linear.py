@@ -731,3 +731,13 @@ def test_d9_depth_one(claim):
         measured=kinds,
         eta=etas,
     )
+
+
+def test_library_symbolic_form_matches_numpy_twin():
+    """DeepLinear.symbolic() (sympy over the explicit entries) vs the numpy twin."""
+    M, _ = symmetric_target([2.0, 0.5])
+    net = DeepLinear(M, 3)
+    sym = net.symbolic()
+    th = 0.7 * np.random.default_rng(0).standard_normal((4, net.model.n_params))
+    np.testing.assert_allclose(sym.grad(th), net.model.grad(th), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sym.hessian(th), net.model.hessian(th), rtol=1e-12, atol=1e-13)
