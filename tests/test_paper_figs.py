@@ -21,6 +21,7 @@ IDS = [
     "uv_phase_diagram",
     "threshold_product_portrait",
     "threshold_mean_model",
+    "threshold_full_net",
     "diagonal_net_stepsize",
     "deep_linear_orbit_diagram",
     "deep_linear_oscillating_directions",

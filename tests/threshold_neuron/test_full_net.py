@@ -25,8 +25,10 @@ from scipy.optimize import brentq
 
 import toymodels as tm
 from toymodels.models.threshold_net import (
+    FIG1_SETTING,
     ReluNet,
     SparseCodingData,
+    fig1_setting,
     predicted_threshold,
     test_accuracy,
     train,
@@ -36,11 +38,7 @@ PAPER = "Ahn, Bubeck, Chewi, Lee, Suarez, Zhang (NeurIPS 2023)"
 D, N, LAM = 200, 300, 3.0
 TEST_SEED = 4242  # fresh test samples: never a training seed
 
-FIG1_SETTING = (
-    "odd net f = α Σ_i [relu(⟨w_i,x⟩+β) − relu(−⟨w_i,x⟩+β)], m = d = 200, w_i = e_i at init "
-    "(W trained), α0 = 1/√m shared (tied), β0 = 0 shared (tied), n = 300, full-batch GD, "
-    "T = 200, data seed 0, 5000 fresh test samples"
-)
+FIG1 = FIG1_SETTING + "; T = 200, data seed 0, 5000 fresh test samples"
 
 
 @pytest.fixture(scope="module")
@@ -195,9 +193,7 @@ def test_bias_transition_root_vs_mean_model(claim, data, net50):
 
 
 def _fig1_run(data, seed, grid, steps):
-    net = ReluNet(D, D, "odd", second_layer="tied", biases="tied")
-    X, y = data.sample(N, seed)
-    th0 = net.init(seed, w_init="identity", a_signs="positive")
+    data, X, y, net, th0 = fig1_setting(seed, D, N, LAM)
     eta_mean = predicted_threshold(net, th0, X, y, lanczos_iters=0).eta_mean
     out = train(net, X, y, eta_mean * np.asarray(grid), steps, th0, record_every=steps)
     acc = test_accuracy(net, out["theta"], data, 5000, seed=TEST_SEED)
@@ -209,7 +205,7 @@ def _fig1_run(data, seed, grid, steps):
     where="Fig. 1 (reconstructed setting: basis-aligned init, tied α and β)",
     statement="test accuracy on fresh samples is higher for a step size above the threshold "
     "(4·η_mean) than for step sizes at or below it (0.5, 1·η_mean), by > 5 points; "
-    "setting: " + FIG1_SETTING,
+    "setting: " + FIG1,
 )
 def test_fig1_large_steps_generalise_reconstructed_setting(claim, data):
     acc, bias = _fig1_run(data, 0, [0.5, 1.0, 4.0], 200)
