@@ -92,6 +92,19 @@ def make_gd(n: int) -> Callable[[int], float]:
     return run
 
 
+def make_gd_numba(n: int) -> Callable[[int], float]:
+    """``steps ↦ checksum`` running ``toymodels.gd(..., backend="numba")`` (extra ``fast``)."""
+    model = tm.Model.from_sympy(LOSS, list(PARAMS))
+    eta = step_sizes(n)
+    theta0 = np.array(THETA0)
+
+    def run(steps: int) -> float:
+        final = tm.gd(model, theta0, eta, steps, record_every=0, backend="numba").final
+        return checksum(final[:, 0], final[:, 1])
+
+    return run
+
+
 def make_bare(n: int) -> Callable[[int], float]:
     """``steps ↦ checksum``: the lambdified gradient in a plain loop, in-place updates as in
     ``toymodels.gd`` but no divergence bookkeeping and no per-step function indirection."""
@@ -268,6 +281,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     why = reference_missing(script)
     use_ref = why is None
     runs = {"gd": make_gd(n), "bare": make_bare(n), "cubic": make_cubic(n)}
+    from toymodels import _numba
+
+    if _numba.available():
+        runs["numba"] = make_gd_numba(n)
 
     # Warm up once (short runs: lambdify compilation, allocator, caches; the reference is
     # compiled and checked), then time the implementations in interleaved rounds so that a
@@ -308,6 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows.append(_row("toymodels.iterate, cubic map", n, steps, cubic_s, ref_rate, False))
     for r, cs in zip(rows[-3:], (gd_cs, bare_cs, None), strict=True):
         r["checksum"] = cs
+    if "numba" in runs:
+        rows.append(_row("toymodels.gd backend='numba'", n, steps, best["numba"], ref_rate, True))
+        rows[-1]["checksum"] = result["numba"]
     rows[-1]["diverged"] = int(cubic_div)
 
     print(

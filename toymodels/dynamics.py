@@ -185,6 +185,7 @@ def gd(
     paired: bool = False,
     bound: float = 1e10,
     check_every: int = 64,
+    backend: str = "numpy",
 ) -> Trajectory:
     """Gradient descent θ_{t+1} = θ_t − η∇L(θ_t), batched over step sizes and initialisations.
 
@@ -199,6 +200,9 @@ def gd(
         is broadcast against ``B`` (one step size per initialisation).
     bound : a member diverges when some |θ_i| exceeds it or stops being finite.
     check_every : steps between divergence checks (speed knob; results do not depend on it).
+    backend : ``"numpy"`` (default, the reference) or ``"numba"`` (extra ``fast``: a compiled
+        per-model kernel for sympy models, ~10× faster on small models; agrees with numpy to
+        rounding); ``"auto"`` picks numba when it is installed and the model is symbolic.
 
     Returns
     -------
@@ -241,6 +245,31 @@ def gd(
         th_b = np.broadcast_to(th, (*batch, model.n_params))
     flat = th_b.reshape(-1, model.n_params)
     eta_flat = np.ascontiguousarray(eta_b).reshape(-1)
+    if backend not in ("numpy", "numba", "auto"):
+        raise ValueError(f"backend must be 'numpy', 'numba' or 'auto', got {backend!r}")
+    from . import _numba
+    from .model import _SympyModel
+
+    symbolic = isinstance(model, _SympyModel)
+    if backend == "numba" and not symbolic:
+        raise ValueError("backend='numba' needs a symbolic model (Model.from_sympy)")
+    if backend == "numba" and not _numba.available():
+        raise ValueError("backend='numba' needs numba: pip install 'eos-toymodels[fast]'")
+    if backend == "numba" or (backend == "auto" and symbolic and _numba.available()):
+        rec = _record_steps(steps, record_every)
+        records, div_at = _numba.run_gd(model, flat, eta_flat, steps, rec, bound)
+        theta = records.reshape((len(rec), *batch, model.n_params))
+        with np.errstate(all="ignore"):
+            loss = model.loss(theta)
+        return Trajectory(
+            theta=theta,
+            loss=loss,
+            steps=rec,
+            diverged=(div_at >= 0).reshape(batch),
+            diverged_at=div_at.reshape(batch),
+            eta=np.array(eta_b),
+            model=model,
+        )
     if model._grad_components is not None:
         # component mode (sympy models): p arrays of shape (B,), no stacking in the hot loop
         comps = [flat[:, i].copy() for i in range(model.n_params)]
