@@ -97,7 +97,7 @@ def gd_kernel(model: _SympyModel) -> Any:
 
     src = _source(model)
     namespace: dict[str, Any] = {"math": math}
-    exec(compile(src, f"<toymodels numba kernel: {model.name}>", "exec"), namespace)  # noqa: S102
+    exec(compile(src, f"<toymodels numba kernel: {model.name}>", "exec"), namespace)
     kern = numba.njit(cache=False, fastmath=False)(namespace["kernel"])
     model._numba_kernel = kern  # type: ignore[attr-defined]
     model._numba_source = src  # type: ignore[attr-defined]
@@ -119,8 +119,15 @@ def run_gd(
     div_at = np.full(B, -1, dtype=np.int64)
     start = np.ascontiguousarray(flat, dtype=np.float64)
     bad0 = ~np.all(np.abs(start) <= bound, axis=-1)
-    kern(start, np.ascontiguousarray(eta, dtype=np.float64), int(steps),
-         np.ascontiguousarray(rec_steps, dtype=np.int64), float(bound), records, div_at)
+    kern(
+        start,
+        np.ascontiguousarray(eta, dtype=np.float64),
+        int(steps),
+        np.ascontiguousarray(rec_steps, dtype=np.int64),
+        float(bound),
+        records,
+        div_at,
+    )
     if bad0.any():
         div_at[bad0] = 0
         records[:, bad0] = np.nan

@@ -65,7 +65,8 @@ def test_backend_errors_name_the_parameter():
     m = tm.Model.from_sympy("x**2", ["x"])
     with pytest.raises(ValueError, match="backend"):
         tm.gd(m, [1.0], 0.1, 5, backend="fortran")
-    numpy_model = tm.Model.from_numpy(["x"], lambda t: t[..., 0] ** 2, lambda t: 2 * t,
-                                      lambda t: 2 * np.ones(t.shape + (1,)))
+    numpy_model = tm.Model.from_numpy(
+        ["x"], lambda t: t[..., 0] ** 2, lambda t: 2 * t, lambda t: 2 * np.ones((*t.shape, 1))
+    )
     with pytest.raises(ValueError, match="backend"):
         tm.gd(numpy_model, [1.0], 0.1, 5, backend="numba")
