@@ -175,6 +175,62 @@ def _steps_and_record(steps: Any, record_every: Any) -> tuple[int, int]:
     return steps, record_every
 
 
+def _step_size_batch(
+    model: Model, theta0: Any, eta: Any, paired: bool
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """Validate (theta0, eta) and lay out the batch shared by :func:`gd` and :func:`sgd`.
+
+    Returns (batch shape, eta broadcast to it, flat states (M, p), flat step sizes (M,)).
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
+    th = model._theta(theta0, "theta0")
+    if not np.all(np.isfinite(th)):
+        raise ValueError("theta0 must be finite (no NaN or inf)")
+    e = as_float_array(eta, "eta")
+    if e.ndim > 1:
+        raise ValueError(f"eta must be a scalar or a 1-D array, got shape {e.shape}")
+    if np.any(e <= 0):
+        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    B = th.shape[:-1]
+    if paired:
+        try:
+            batch = np.broadcast_shapes(e.shape, B)
+        except ValueError as exc:
+            raise ValueError(
+                f"eta (shape {e.shape}) does not broadcast against theta0's batch {B}"
+            ) from exc
+        eta_b = np.broadcast_to(e, batch)
+    else:
+        batch = (*e.shape, *B)
+        eta_b = np.broadcast_to(e.reshape(e.shape + (1,) * len(B)), batch)
+    flat = np.broadcast_to(th, (*batch, model.n_params)).reshape(-1, model.n_params)
+    return batch, eta_b, flat, np.ascontiguousarray(eta_b).reshape(-1)
+
+
+def _model_trajectory(
+    model: Model,
+    records: np.ndarray,
+    rec_steps: np.ndarray,
+    div_at: np.ndarray,
+    batch: tuple[int, ...],
+    eta_b: np.ndarray,
+) -> Trajectory:
+    """Assemble a GD/SGD :class:`Trajectory` (loss evaluated on the recorded states)."""
+    theta = records.reshape((len(rec_steps), *batch, model.n_params))
+    with np.errstate(all="ignore"):
+        loss = model.loss(theta)
+    return Trajectory(
+        theta=theta,
+        loss=loss,
+        steps=rec_steps,
+        diverged=(div_at >= 0).reshape(batch),
+        diverged_at=div_at.reshape(batch),
+        eta=np.array(eta_b),
+        model=model,
+    )
+
+
 def gd(
     model: Model,
     theta0: Any,
@@ -216,35 +272,10 @@ def gd(
     differently for batch size 1 and > 1 (BLAS picks different kernels), which matters only in
     chaotic regimes.
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
-    th = model._theta(theta0, "theta0")
-    if not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be finite (no NaN or inf)")
-    e = as_float_array(eta, "eta")
-    if e.ndim > 1:
-        raise ValueError(f"eta must be a scalar or a 1-D array, got shape {e.shape}")
-    if np.any(e <= 0):
-        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired)
     steps, record_every = _steps_and_record(steps, record_every)
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
-    B = th.shape[:-1]
-    if paired:
-        try:
-            batch = np.broadcast_shapes(e.shape, B)
-        except ValueError as exc:
-            raise ValueError(
-                f"eta (shape {e.shape}) does not broadcast against theta0's batch {B}"
-            ) from exc
-        eta_b = np.broadcast_to(e, batch)
-        th_b = np.broadcast_to(th, (*batch, model.n_params))
-    else:
-        batch = (*e.shape, *B)
-        eta_b = np.broadcast_to(e.reshape(e.shape + (1,) * len(B)), batch)
-        th_b = np.broadcast_to(th, (*batch, model.n_params))
-    flat = th_b.reshape(-1, model.n_params)
-    eta_flat = np.ascontiguousarray(eta_b).reshape(-1)
     if backend not in ("numpy", "numba", "auto"):
         raise ValueError(f"backend must be 'numpy', 'numba' or 'auto', got {backend!r}")
     from . import _numba
@@ -258,18 +289,7 @@ def gd(
     if backend == "numba" or (backend == "auto" and symbolic and _numba.available()):
         rec = _record_steps(steps, record_every)
         records, div_at = _numba.run_gd(model, flat, eta_flat, steps, rec, bound)
-        theta = records.reshape((len(rec), *batch, model.n_params))
-        with np.errstate(all="ignore"):
-            loss = model.loss(theta)
-        return Trajectory(
-            theta=theta,
-            loss=loss,
-            steps=rec,
-            diverged=(div_at >= 0).reshape(batch),
-            diverged_at=div_at.reshape(batch),
-            eta=np.array(eta_b),
-            model=model,
-        )
+        return _model_trajectory(model, records, rec, div_at, batch, eta_b)
     if model._grad_components is not None:
         # component mode (sympy models): p arrays of shape (B,), no stacking in the hot loop
         comps = [flat[:, i].copy() for i in range(model.n_params)]
@@ -302,18 +322,7 @@ def gd(
     records, rec_steps, div_at = _run(
         step, comps, eta_flat, steps, record_every, bound, check_every
     )
-    theta = records.reshape((len(rec_steps), *batch, model.n_params))
-    with np.errstate(all="ignore"):
-        loss = model.loss(theta)
-    return Trajectory(
-        theta=theta,
-        loss=loss,
-        steps=rec_steps,
-        diverged=(div_at >= 0).reshape(batch),
-        diverged_at=div_at.reshape(batch),
-        eta=np.array(eta_b),
-        model=model,
-    )
+    return _model_trajectory(model, records, rec_steps, div_at, batch, eta_b)
 
 
 def iterate(
@@ -398,18 +407,9 @@ def sgd(
     on the same samples, and reruns are bit-identical. Batch shape, recording and divergence
     bookkeeping as in :func:`gd`; ``loss`` is the full-batch loss ``model.loss``.
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
     if not callable(batch_grad):
         raise TypeError("batch_grad must be callable (theta, idx) -> gradient")
-    th = model._theta(theta0, "theta0")
-    if not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be finite (no NaN or inf)")
-    e = as_float_array(eta, "eta")
-    if e.ndim > 1:
-        raise ValueError(f"eta must be a scalar or a 1-D array, got shape {e.shape}")
-    if np.any(e <= 0):
-        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired=False)
     steps, record_every = _steps_and_record(steps, record_every)
     n_samples = positive_int(n_samples, "n_samples")
     batch_size = positive_int(batch_size, "batch_size")
@@ -426,11 +426,6 @@ def sgd(
             if steps
             else np.empty((0, batch_size), int)
         )
-    B = th.shape[:-1]
-    batch = (*e.shape, *B)
-    eta_b = np.broadcast_to(e.reshape(e.shape + (1,) * len(B)), batch)
-    flat = np.broadcast_to(th, (*batch, model.n_params)).reshape(-1, model.n_params)
-    eta_flat = np.ascontiguousarray(eta_b).reshape(-1)
 
     def step(c: list[np.ndarray], eta_: np.ndarray | None, t: int) -> list[np.ndarray]:
         x = c[0]
@@ -440,18 +435,7 @@ def sgd(
     records, rec_steps, div_at = _run(
         step, [flat.copy()], eta_flat, steps, record_every, bound, check_every
     )
-    theta = records.reshape((len(rec_steps), *batch, model.n_params))
-    with np.errstate(all="ignore"):
-        loss = model.loss(theta)
-    return Trajectory(
-        theta=theta,
-        loss=loss,
-        steps=rec_steps,
-        diverged=(div_at >= 0).reshape(batch),
-        diverged_at=div_at.reshape(batch),
-        eta=np.array(eta_b),
-        model=model,
-    )
+    return _model_trajectory(model, records, rec_steps, div_at, batch, eta_b)
 
 
 def gradient_flow(

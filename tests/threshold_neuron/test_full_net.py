@@ -5,7 +5,7 @@ Ahn, Bubeck, Chewi, Lee, Suarez, Zhang, "Learning threshold neurons via the edge
 read ("d=200, n=300, λ=3", GD with the logistic loss on a ReLU network (2)); the network form, the
 init, the width and T are reconstructions, and the mean-model constant ¼ΣḠ² and the prediction
 η_mean = 2/(curvature along the mean direction) are the brief's derivation
-(``/work/shared/research/threshold_neurons.md`` §1.3 B, §4.3, C9), not the paper's. Hence the
+(research brief ``threshold_neurons.md`` §1.3 B, §4.3, C9), not the paper's. Hence the
 "reconstruction" in ``where``.
 
 The Fig. 1 message ("large step sizes give better test accuracy", fresh test samples) is

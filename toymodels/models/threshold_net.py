@@ -4,7 +4,7 @@ Ahn, Bubeck, Chewi, Lee, Suarez, Zhang, "Learning threshold neurons via the edge
 NeurIPS 2023 (arXiv 2212.07469). Only the abstract and the first lines of the Fig. 1 caption could
 be read (d = 200, n = 300, λ = 3, GD with the logistic loss on "a ReLU network (2)" for the task
 (1)); the network form, the initialisation, the width and the iteration count are reconstructions
-(see ``/work/shared/research/threshold_neurons.md`` §1 and the module tests).
+(see the research brief ``threshold_neurons.md`` §1 and the module tests).
 
 Data (task (1), reconstructed): x = λ·y·e_j + ξ, y ~ Unif{±1}, j ~ Unif{0..d−1}, ξ ~ N(0, σ²I).
 
