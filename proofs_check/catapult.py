@@ -13,13 +13,31 @@
 
 The (U, V) map is derived from the parameter-space GD step with exact Gram-matrix algebra (valid
 for every width n) and cross-checked on explicit symbolic vectors.
+
+The maps are the library's own: ``uv_map`` substitutes into
+:data:`toymodels.models.quadratic_regression.CATAPULT_MAP_EXPRS`, the NQM checks use
+``NQM_MAP_EXPRS`` and ``NQM_RECURSION_EXPRS`` (the sympy twin of ``NQM.recursion``), and the
+explicit-vector loss is :func:`toymodels.models.two_layer_linear.wide_linear_loss_expr`;
+:func:`catapult_library_numeric` checks the compiled maps and numpy models against them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.quadratic_regression import (
+    NQM,
+    catapult_map,
+    catapult_map_exprs,
+    nqm_map,
+    nqm_map_exprs,
+    nqm_recursion_exprs,
+)
+from toymodels.models.two_layer_linear import WideLinearNet, wide_linear_loss_expr
+
 from ._exact import fmt, is_zero
+from ._numeric import agree, combine, lambdify, model_agrees, rng
 from .registry import proof
 
 LEWKOWYCZ = "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari 2020"
@@ -28,9 +46,38 @@ ZHU = "Zhu, Liu, Radhakrishnan, Belkin 2024 (ICLR)"
 U, V = sp.symbols("U V", nonnegative=True)
 
 
+_LIB_U, _LIB_V = sp.symbols("U V")  # the library's symbols (no assumptions)
+
+
+def _subs_only(expr: sp.Expr, mapping: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """xreplace ``mapping`` into a library expression whose free symbols must all be mapped."""
+    extra = expr.free_symbols - set(mapping)
+    if extra:
+        raise ValueError(f"library expression {expr} has unexpected free symbols {extra}")
+    return expr.xreplace(mapping)
+
+
 def uv_map(u: sp.Expr, v: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
-    """The Lewkowycz warm-up map (y = 0): (U, V) -> (U (1 - V + U)^2, V - U (4 - V))."""
-    return u * (1 - v + u) ** 2, v - u * (4 - v)
+    """The library's Lewkowycz warm-up map (y = 0), ``CATAPULT_MAP_EXPRS``:
+    (U, V) -> (U (1 - V + U)^2, V - U (4 - V))."""
+    exprs = catapult_map_exprs()
+    return tuple(_subs_only(e, {_LIB_U: u, _LIB_V: v}) for e in exprs)  # type: ignore[return-value]
+
+
+def nqm_normalised(u: sp.Expr, w: sp.Expr, v: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """The library's NQM map ``NQM_MAP_EXPRS``: (u', w', v')."""
+    lu, lw, lv = sp.symbols("u w v")
+    return tuple(_subs_only(e, {lu: u, lw: w, lv: v}) for e in nqm_map_exprs())  # type: ignore
+
+
+def nqm_recursion(
+    e: sp.Expr, lam: sp.Expr, y: sp.Expr, eta: sp.Expr, kappa: sp.Expr
+) -> tuple[sp.Expr, sp.Expr]:
+    """The library's sympy twin of ``NQM.recursion`` (``NQM_RECURSION_EXPRS``): (e', lambda')
+    for the residual e = g - y."""
+    names = sp.symbols("e lam y eta kappa")
+    mapping = dict(zip(names, (e, lam, y, eta, kappa), strict=True))
+    return tuple(_subs_only(x, mapping) for x in nqm_recursion_exprs())  # type: ignore
 
 
 @proof(
@@ -128,7 +175,7 @@ def catapult_warmup_derivation() -> tuple[bool, str]:
     uu = sp.Matrix(sp.symbols(f"u0:{dim}", real=True))
     vv = sp.Matrix(sp.symbols(f"v0:{dim}", real=True))
     fx = (vv.T * uu)[0, 0] / sp.sqrt(dim)
-    loss = fx**2 / 2
+    loss = wide_linear_loss_expr(list(uu), list(vv), 0)  # the library's loss, label y = 0
     gu = sp.Matrix([sp.diff(loss, t) for t in uu])
     gv = sp.Matrix([sp.diff(loss, t) for t in vv])
     ok_grad = all(
@@ -179,19 +226,19 @@ def nqm_normalised_map() -> tuple[bool, str]:
     Lewkowycz map."""
     g, y, lam = sp.symbols("g y lambda", real=True)
     eta, kappa = sp.symbols("eta kappa", positive=True)
-    g1 = y + (1 - eta * lam + kappa * eta**2 * (g - y) * g) * (g - y)
-    lam1 = lam - eta * kappa * (g - y) ** 2 * (4 * g / (g - y) - eta * lam)
+    # the library's recursion twin in e = g - y, checked against the paper's (g, lambda) form
+    e1, lam1 = nqm_recursion(g - y, lam, y, eta, kappa)
+    g1 = y + e1
+    ok_form = is_zero(g1 - (y + (1 - eta * lam + kappa * eta**2 * (g - y) * g) * (g - y)))[0]
+    ok_form &= is_zero(lam1 - (lam - eta * kappa * (g - y) ** 2 * (4 * g / (g - y) - eta * lam)))[0]
 
     def uvw(gg: sp.Expr, ll: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
         return kappa * eta**2 * (gg - y) ** 2, eta * ll, kappa * eta**2 * (gg - y) * y
 
     u0, v0, w0 = uvw(g, lam)
     u1, v1, w1 = uvw(g1, lam1)
-    r = {
-        "u'": u1 - (1 - v0 + u0 + w0) ** 2 * u0,
-        "v'": v1 - (v0 - u0 * (4 - v0) - 4 * w0),
-        "w'": w1 - (1 - v0 + u0 + w0) * w0,
-    }
+    nu, nw, nv = nqm_normalised(u0, w0, v0)  # the library's map
+    r = {"u'": u1 - nu, "v'": v1 - nv, "w'": w1 - nw}
     res = {k: is_zero(x) for k, x in r.items()}
     # y = 0: w = 0 and (u, v) follows the Lewkowycz warm-up map
     lu, lv = uv_map(u0.subs(y, 0), v0)
@@ -204,9 +251,80 @@ def nqm_normalised_map() -> tuple[bool, str]:
     s = _warmup_step(y)
     link = {g: s["f"], lam: s["lam"], eta: s["eta"], kappa: 1 / s["n"]}
     lnk = [is_zero(g1.subs(link) - s["f1"])[1], is_zero(lam1.subs(link) - s["lam1"])[1]]
-    ok = all(v[0] for v in res.values()) and all(x == 0 for x in red + lnk)
+    ok = ok_form and all(v[0] for v in res.values()) and all(x == 0 for x in red + lnk)
     detail = ", ".join(f"{k} residual {v[1]}" for k, v in res.items())
+    detail += f"; library recursion = paper's (g, lambda) form {ok_form}"
     return ok, (
         detail + f"; y=0 reduction to the (U, V) map: residuals {red}; "
         f"equals warm-up net recursion with kappa = 1/n: residuals {lnk}"
     )
+
+
+@proof(
+    paper=LEWKOWYCZ,
+    where="library cross-check (toymodels.models.quadratic_regression, two_layer_linear)",
+    statement="catapult_map, nqm_map, NQM.recursion and WideLinearNet equal the proven "
+    "expressions at random points to 1e-12; one WideLinearNet GD step (y = 0) maps "
+    "(eta^2 f^2/n, eta lambda) by the library's catapult map",
+)
+def catapult_library_numeric() -> tuple[bool, str]:
+    """catapult_map() and nqm_map() (values) at 6 random states against the lambdified
+    CATAPULT_MAP_EXPRS / NQM_MAP_EXPRS proven on above; NQM(x, y, m).recursion for 3 steps at
+    eta = 0.3 against the lambdified recursion twin iterated from the same g0, lambda0, kappa;
+    WideLinearNet(3, y) loss, gradient and Hessian against wide_linear_loss_expr (y = 0, 0.4);
+    and for y = 0, (U, V) of one numpy GD step against catapult_map() at (U, V) of the start
+    (catapult_warmup_derivation)."""
+    gen = rng(5)
+    out = []
+    cat, nqm = catapult_map(), nqm_map()
+    uu, vv = sp.symbols("U V")
+    cat_fn = lambdify([uu, vv], list(uv_map(uu, vv)))
+    pts2 = [gen.uniform(0, 3, 2) for _ in range(6)]
+    out.append(agree("catapult_map", cat, lambda p: np.array(cat_fn(*p)), pts2))
+    su, sw, sv = sp.symbols("u w v")
+    nqm_fn = lambdify([su, sw, sv], list(nqm_normalised(su, sw, sv)))
+    pts3 = [gen.uniform(-1, 3, 3) for _ in range(6)]
+    out.append(agree("nqm_map", nqm, lambda p: np.array(nqm_fn(*p)), pts3))
+    # NQM.recursion (numpy) against the proven twin
+    e_, l_, y_, eta_, k_ = sp.symbols("e lam y eta kappa")
+    rec_fn = lambdify([e_, l_, y_, eta_, k_], list(nqm_recursion(e_, l_, y_, eta_, k_)))
+    model = NQM(gen.standard_normal(4), 0.5, 16, seed=2)
+    eta, steps = 0.3, 3
+    run = model.recursion(eta, steps)
+
+    def twin(_: np.ndarray) -> np.ndarray:
+        e, lam = run["g"][0] - model.y, run["lambda"][0]
+        es, ls = [e], [lam]
+        for _ in range(steps):
+            e, lam = rec_fn(e, lam, model.y, eta, model.kappa)
+            es.append(e)
+            ls.append(lam)
+        return np.concatenate([np.array(es) + model.y, ls])
+
+    out.append(
+        agree(
+            "NQM.recursion",
+            lambda _: np.concatenate([run["g"], run["lambda"]]),
+            twin,
+            [np.zeros(1)],
+        )
+    )
+    for y in (0.0, 0.4):
+        net = WideLinearNet(3, y)
+        us, vs = sp.symbols("u0:3"), sp.symbols("v0:3")
+        expr = wide_linear_loss_expr(us, vs, sp.Float(y, 17))
+        pts = [gen.standard_normal(6) for _ in range(4)]
+        out += model_agrees(f"WideLinearNet(y={y:g})", net.model, expr, [*us, *vs], pts)
+    net = WideLinearNet(3, 0.0)
+    eta = 0.7
+
+    def uv_after(th: np.ndarray) -> np.ndarray:
+        t1 = th - eta * net.model.grad(th)
+        return np.array([eta**2 * net.f(t1) ** 2 / 3, eta * net.ntk(t1)])
+
+    def map_of(th: np.ndarray) -> np.ndarray:
+        return cat(np.array([eta**2 * net.f(th) ** 2 / 3, eta * net.ntk(th)]))
+
+    pts = [gen.standard_normal(6) for _ in range(4)]
+    out.append(agree("GD step (U, V) = catapult map", uv_after, map_of, pts))
+    return combine(out)

@@ -10,13 +10,28 @@ F_a(z) = z(1 + a(1 - z))^2 with a = eta lambda*/2 (research brief §1.1).
 The data vectors have generic symbolic components; orthonormality enters only as polynomial
 relations (|x|^2 = 1, x_i . x_j = 0), and identities are proved by Groebner-basis reduction of
 the residual's numerator modulo those relations (ideal membership).
+
+Nothing is retyped: the loss is the library's
+:func:`toymodels.models.quadratic_regression.quadratic_regression_loss_expr` (the function
+``QuadraticRegression.symbolic`` builds with) and F_a its ``CUBIC_MAP_EXPR``;
+:func:`chen_library_numeric` checks the numpy model and its per-sample reduction against them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.quadratic_regression import (
+    QuadraticRegression,
+    cubic_map_family,
+    orthonormal_data,
+    quadratic_regression_loss_expr,
+)
+
 from ._exact import is_zero, reduce_modulo
+from ._numeric import agree, combine, model_agrees, rng
+from .cubic_map import F as _library_cubic
 from .registry import proof
 
 PAPER = "Chen, Balasubramanian, Ghosal, Agrawalla 2023"
@@ -36,7 +51,13 @@ def _grad(expr: sp.Expr, params: sp.Matrix) -> sp.Matrix:
 
 
 def _cubic(zz: sp.Expr, a: sp.Expr) -> sp.Expr:
-    return zz * (1 + a * (1 - zz)) ** 2
+    """The library's F_a (``CUBIC_MAP_EXPR``) at zz."""
+    return _library_cubic(zz, a)
+
+
+def _loss(rows: list[sp.Matrix], ys: list[sp.Expr], U: sp.Matrix, c: sp.Expr, n: sp.Expr):
+    """The library's quadratic-regression loss (1/(2n)) sum_i (c |U^T x_i|^2 - y_i)^2."""
+    return quadratic_regression_loss_expr(rows, ys, U, c, n)
 
 
 @proof(
@@ -54,7 +75,7 @@ def chen_model_a_reduction() -> tuple[bool, str]:
     uu, x, x2 = _vec("u"), _vec("x"), _vec("w")
     unit = [_dot(x, x) - 1]
     p = _dot(x, uu)
-    loss = (p**2 - y) ** 2 / (2 * n)
+    loss = _loss([x], [y], uu, 1, n)
     u1 = uu - eta * _grad(loss, uu)
     p1 = _dot(x, u1)
     ok1, r1 = reduce_modulo(p1 - p * (1 - 2 * eta / n * (p**2 - y)), unit, list(x))
@@ -65,7 +86,7 @@ def chen_model_a_reduction() -> tuple[bool, str]:
     # two orthonormal samples
     ortho = [_dot(x, x) - 1, _dot(x2, x2) - 1, _dot(x, x2)]
     q = _dot(x2, uu)
-    loss2 = ((p**2 - y) ** 2 + (q**2 - y2) ** 2) / (2 * n)
+    loss2 = _loss([x, x2], [y, y2], uu, 1, n)
     u2 = uu - eta * _grad(loss2, uu)
     gens = [*x, *x2]
     ok3, r3 = reduce_modulo(_dot(x, u2) - p * (1 - 2 * eta / n * (p**2 - y)), ortho, gens)
@@ -92,7 +113,7 @@ def chen_model_a_sharpness() -> tuple[bool, str]:
     n, y = sp.symbols("n y", positive=True)
     uu, x = _vec("u"), _vec("x")
     p = _dot(x, uu)
-    loss = (p**2 - y) ** 2 / (2 * n)
+    loss = _loss([x], [y], uu, 1, n)
     hess = sp.hessian(loss, list(uu))
     h_formula = (2 * p * x) * (2 * p * x).T / n + 2 * (p**2 - y) * x * x.T / n
     ok1 = all(is_zero(v)[0] for v in hess - h_formula)
@@ -129,7 +150,7 @@ def chen_model_b_reduction() -> tuple[bool, str]:
     unit = [_dot(x, x) - 1]
     ps = [_dot(x, col) for col in cols]
     f = sum(pj**2 for pj in ps) / m
-    loss = (f - y) ** 2 / (2 * n)
+    loss = _loss([x], [y], sp.Matrix.hstack(*cols), sp.Rational(1, m), n)
     new_cols = [col - eta * _grad(loss, col) for col in cols]
     ps1 = [_dot(x, col) for col in new_cols]
     scale = 1 - 2 * eta / (m * n) * (f - y)
@@ -159,3 +180,39 @@ def chen_model_b_reduction() -> tuple[bool, str]:
         f"H grad f = (4y/(mn)) grad f at f = y (so lambda* = 4y/(mn), a = eta lambda*/2): {ok5}"
     )
     return ok, detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.quadratic_regression)",
+    statement="QuadraticRegression's numpy loss, gradient and Hessian equal the proven loss; one "
+    "library GD step maps every z_i = f_i/y_i by the library's F_{a_i}, a_i = eta lambda_i*/2",
+)
+def chen_library_numeric() -> tuple[bool, str]:
+    """Model A (m = 1, c = 1) and model B (m = 2, c = 1/2) on orthonormal data (n = 2, d = 3,
+    labels 0.7, 1.3): loss, gradient and Hessian of the numpy model at 4 random points against
+    the lambdified quadratic_regression_loss_expr (its sympy derivatives); and
+    z(theta - eta grad L(theta)) against cubic_map_family()(a(eta))(z(theta)) (per sample,
+    eta = 0.9), the reduction proven in chen_model_a_reduction / chen_model_b_reduction."""
+    gen = rng(3)
+    out = []
+    eta = 0.9
+    fam = cubic_map_family()
+    for m, c in ((1, 1.0), (2, 0.5)):
+        X, y = orthonormal_data(2, 3, seed=1), np.array([0.7, 1.3])
+        qr = QuadraticRegression(X, y, m, c)
+        U = sp.Matrix(3, m, lambda i, j: sp.Symbol(f"U_{i}_{j}"))
+        rows = [sp.Matrix([sp.Float(v, 17) for v in X[i]]) for i in range(2)]
+        expr = _loss(rows, [sp.Float(v, 17) for v in y], U, sp.Float(c, 17), 2)
+        pts = [gen.normal(0, 0.8, 3 * m) for _ in range(4)]
+        out += model_agrees(f"model m={m}", qr.model, expr, list(U), pts)
+
+        def stepped(th: np.ndarray, qr: QuadraticRegression = qr) -> np.ndarray:
+            return qr.z(th - eta * qr.model.grad(th))
+
+        def mapped(th: np.ndarray, qr: QuadraticRegression = qr) -> np.ndarray:
+            z, a = qr.z(th), qr.a(eta)
+            return np.array([fam(a[i])(np.array([z[i]]))[0] for i in range(len(z))])
+
+        out.append(agree(f"GD step z' = F_a(z), m={m}", stepped, mapped, pts))
+    return combine(out)

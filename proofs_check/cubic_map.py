@@ -10,14 +10,31 @@ reduces exactly to the cubic map
 invariant interval (a <= 2), the loss-monotonicity threshold a*, the conjugacies to the
 antisymmetric cubic r x - x**3, and the Chebyshev endpoint a = 2 are checked exactly with sympy;
 the Lyapunov exponent log 3 at a = 2 with mpmath quadrature.
+
+The map is not retyped here: ``F`` and ``g`` substitute into the library's own expressions
+(:data:`toymodels.models.quadratic_regression.CUBIC_MAP_EXPR` and ``W_MAP_EXPR``, the strings
+:func:`~toymodels.models.quadratic_regression.cubic_map_family` and ``w_map_family`` compile),
+and :func:`cubic_library_numeric` checks the compiled maps and the numpy 2-cycle formulas against
+the proven expressions.
 """
 
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import sympy as sp
 
+from toymodels.models.quadratic_regression import (
+    cubic_map_expr,
+    cubic_map_family,
+    two_cycle,
+    two_cycle_multiplier,
+    w_map_expr,
+    w_map_family,
+)
+
 from ._exact import fmt, is_zero, reduce_sqrt
+from ._numeric import agree, combine, lambdify, rng
 from .registry import proof
 
 PAPER = "Chen, Balasubramanian, Ghosal, Agrawalla 2023"
@@ -26,9 +43,27 @@ a = sp.Symbol("a", positive=True)
 z = sp.Symbol("z")
 
 
+#: the library's F_a and g_a (free symbols z, a and w, a without assumptions)
+LIB_F, LIB_G = cubic_map_expr(), w_map_expr()
+_Z, _A, _W = sp.Symbol("z"), sp.Symbol("a"), sp.Symbol("w")
+
+
+def _library_map(expr: sp.Expr, state: sp.Symbol, t: sp.Expr, param: sp.Expr) -> sp.Expr:
+    """The library expression with its state and parameter symbols replaced by t and param."""
+    extra = expr.free_symbols - {state, _A}
+    if extra:
+        raise ValueError(f"library map {expr} has unexpected free symbols {extra}")
+    return expr.xreplace({state: t, _A: param})
+
+
 def F(t: sp.Expr, param: sp.Expr = a) -> sp.Expr:
-    """The cubic map F_a(t) = t (1 + a (1 - t))**2."""
-    return t * (1 + param * (1 - t)) ** 2
+    """The library's cubic map F_a(t) = t (1 + a (1 - t))**2 (``CUBIC_MAP_EXPR``)."""
+    return _library_map(LIB_F, _Z, t, param)
+
+
+def g_map(t: sp.Expr, param: sp.Expr = a) -> sp.Expr:
+    """The library's projected map g_a(t) = (1 + a) t - a t**3 (``W_MAP_EXPR``)."""
+    return _library_map(LIB_G, _W, t, param)
 
 
 def dF(t: sp.Expr, param: sp.Expr = a) -> sp.Expr:
@@ -331,10 +366,7 @@ def cubic_conjugacies() -> tuple[bool, str]:
     """F_a(w^2) = g_a(w)^2 with g_a(w) = (1 + a) w - a w^3, and the normal form
     sqrt(a) g_a(x / sqrt(a)) = (1 + a) x - x^3 (antisymmetric cubic with r = 1 + a)."""
     w, x = sp.symbols("w x")
-
-    def g(t: sp.Expr) -> sp.Expr:
-        return (1 + a) * t - a * t**3
-
+    g = g_map  # the library's g_a
     ok1, r1 = is_zero(F(w**2) - g(w) ** 2)
     ok2, r2 = is_zero(sp.sqrt(a) * g(x / sp.sqrt(a)) - ((1 + a) * x - x**3))
     # the GD step on the projected parameter w is g: w(1 + a(1 - w^2))
@@ -394,3 +426,57 @@ def cubic_lyapunov_endpoint() -> tuple[bool, str]:
             f"density mass {mpmath.nstr(mass, 16)}"
         )
     return bool(ok), detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.quadratic_regression)",
+    statement="the compiled F_a, g_a (values and Jacobians), two_cycle and two_cycle_multiplier "
+    "equal the proven expressions at random points to 1e-12",
+)
+def cubic_library_numeric() -> tuple[bool, str]:
+    """cubic_map_family()(a) and w_map_family()(a) at 8 random (state, a) pairs against the
+    lambdified F_a, g_a and their z-derivatives proven above; two_cycle(a) against
+    z± = (1 + a ± sqrt((a-1)(a+3)))/(2a) and two_cycle_multiplier(a) against
+    F_a'(z+) F_a'(z-) evaluated from the proven F_a (cubic_two_cycle,
+    cubic_two_cycle_multiplier)."""
+    gen = rng()
+    pts = [np.array([gen.uniform(-0.5, 2.5), gen.uniform(0.05, 2.5)]) for _ in range(8)]
+    f_fn, df_fn = lambdify([z, a], F(z)), lambdify([z, a], dF(z))
+    w = sp.Symbol("w")
+    g_fn, dg_fn = lambdify([w, a], g_map(w)), lambdify([w, a], sp.diff(g_map(w), w))
+    fam_f, fam_g = cubic_map_family(), w_map_family()
+    cyc_pts = [np.array([gen.uniform(1.01, 2.4)]) for _ in range(6)]
+    s = sp.sqrt((a - 1) * (a + 3))
+    zp_fn = lambdify([a], [(1 + a + s) / (2 * a), (1 + a - s) / (2 * a)])
+    mult_fn = lambdify([a], sp.expand(dF((1 + a + s) / (2 * a)) * dF((1 + a - s) / (2 * a))))
+    return combine(
+        [
+            agree("F_a", lambda p: fam_f(p[1])(np.array([p[0]]))[0], lambda p: f_fn(*p), pts),
+            agree(
+                "F_a'",
+                lambda p: fam_f(p[1]).jacobian(np.array([p[0]]))[0, 0],
+                lambda p: df_fn(*p),
+                pts,
+            ),
+            agree("g_a", lambda p: fam_g(p[1])(np.array([p[0]]))[0], lambda p: g_fn(*p), pts),
+            agree(
+                "g_a'",
+                lambda p: fam_g(p[1]).jacobian(np.array([p[0]]))[0, 0],
+                lambda p: dg_fn(*p),
+                pts,
+            ),
+            agree(
+                "two_cycle",
+                lambda p: np.array(two_cycle(p[0])).ravel(),
+                lambda p: np.array(zp_fn(p[0])),
+                cyc_pts,
+            ),
+            agree(
+                "two_cycle_multiplier",
+                lambda p: two_cycle_multiplier(p[0]),
+                lambda p: mult_fn(p[0]),
+                cyc_pts,
+            ),
+        ]
+    )

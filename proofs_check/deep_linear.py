@@ -18,13 +18,30 @@ so the loss with target M equals the loss with target diag(s) composed with Phi,
 :func:`deep_balanced_hessian`). Phi is linear and orthogonal on parameter space (same Frobenius
 identity per layer), so Hessian spectra are equal at corresponding points and GD iterates
 correspond (gradients transform by Phi too).
+
+The loss is the library's :func:`toymodels.models.deep_linear.deep_linear_loss_expr`, the
+balanced-line map its ``balanced_line_expr`` (the string ``balanced_line_family`` compiles) and the
+Hessian eigenvalues its ``balanced_minimum_eigenvalue_exprs`` (sympy twin of the numpy
+``balanced_minimum_spectrum``); :func:`deep_library_numeric` checks the numpy objects.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.deep_linear import (
+    DeepLinear,
+    balanced_line_expr,
+    balanced_line_family,
+    balanced_minimum_eigenvalue_exprs,
+    balanced_minimum_spectrum,
+    deep_linear_loss_expr,
+)
+
 from ._exact import fmt, is_zero, reduce_sqrt
+from ._numeric import agree, combine, lambdify, model_agrees, rng
+from .cubic_map import F as _library_cubic
 from .registry import proof
 
 PAPER = "Ghosh, Kwon, Wang, Ravishankar, Qu 2025 (ICLR)"
@@ -51,8 +68,17 @@ def _product(layers: list[sp.Matrix]) -> sp.Matrix:
 
 
 def _loss(layers: list[sp.Matrix], target: sp.Matrix) -> sp.Expr:
-    res = _product(layers) - target
-    return sum(e**2 for e in res) / 2
+    """The library's loss 1/2 |W_L ... W_1 - M|_F^2 (deep_linear_loss_expr)."""
+    return deep_linear_loss_expr(layers, target)
+
+
+def _line_map(z: sp.Expr, c: sp.Expr, depth: int) -> sp.Expr:
+    """The library's balanced-line map (balanced_line_expr(depth)) at state z, parameter c."""
+    expr = sp.sympify(balanced_line_expr(depth))
+    lz, lc = sp.symbols("z c")
+    if expr.free_symbols - {lz, lc}:
+        raise ValueError(f"balanced_line_expr({depth}) has unexpected symbols {expr.free_symbols}")
+    return expr.xreplace({lz: z, lc: c})
 
 
 def _params(layers: list[sp.Matrix]) -> list[sp.Symbol]:
@@ -83,9 +109,20 @@ def _mod_circle(expr: sp.Expr, pairs: list[tuple[sp.Symbol, sp.Symbol]]) -> sp.E
     return out
 
 
+def _eigs(x: sp.Expr, y: sp.Expr, depth: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(lambda_i, lambda_j, mu_ij) from the library's balanced_minimum_eigenvalue_exprs with
+    x = s_i^{2/L}, y = s_j^{2/L} (positive symbols, so s_i = x^{L/2} and powers combine)."""
+    half = sp.Rational(depth, 2)
+    lam, mu = balanced_minimum_eigenvalue_exprs([x**half, y**half], depth)
+    if len(lam) != 2 or len(mu) != 2 or sp.expand(mu[0] - mu[1]) != 0:
+        raise ValueError(f"unexpected eigenvalue lists {lam}, {mu}")
+    return sp.expand(lam[0]), sp.expand(lam[1]), sp.expand(mu[0])
+
+
 def _mu(x: sp.Expr, y: sp.Expr, depth: int) -> sp.Expr:
-    """mu_ij = sum_{l=1}^{L} s_i^{2(L-l)/L} s_j^{2(l-1)/L} with x = s_i^{2/L}, y = s_j^{2/L}."""
-    return sum(x ** (depth - ll) * y ** (ll - 1) for ll in range(1, depth + 1))
+    """mu_ij = sum_{l=1}^{L} s_i^{2(L-l)/L} s_j^{2(l-1)/L} with x = s_i^{2/L}, y = s_j^{2/L}
+    (the library's expression)."""
+    return _eigs(x, y, depth)[2]
 
 
 @proof(
@@ -113,8 +150,7 @@ def deep_balanced_hessian() -> tuple[bool, str]:
         grad0 = [sp.expand(sp.diff(loss, p).subs(point)) for p in params]
         hess = sp.hessian(loss, params).subs(point)
         charpoly = hess.charpoly(x).as_expr()
-        lam1, lam2 = depth * T1 ** (2 * depth - 2), depth * T2 ** (2 * depth - 2)
-        mu = _mu(T1**2, T2**2, depth)
+        lam1, lam2, mu = _eigs(T1**2, T2**2, depth)  # the library's eigenvalue expressions
         expected = x ** (4 * depth - 4) * (x - lam1) * (x - lam2) * (x - mu) ** 2
         ok_cp = sp.expand(charpoly - expected) == 0
         ok_min = all(g == 0 for g in grad0)
@@ -159,15 +195,15 @@ def deep_mixed_eigenvalue_between() -> tuple[bool, str]:
     mu - lambda_j and lambda_i - mu are divisible by (x - y) with quotients that are nonzero
     polynomials with nonnegative coefficients (so positive for x, y > 0)."""
     x, y = sp.symbols("x y", positive=True)
-    mu3 = _mu(x, y, 3)
-    ok1, r1 = is_zero(mu3 - 3 * y**2 - (x - y) * (x + 2 * y))
-    ok2, r2 = is_zero(3 * x**2 - mu3 - (x - y) * (2 * x + y))
+    lam_i, lam_j, mu3 = _eigs(x, y, 3)
+    ok1, r1 = is_zero(mu3 - lam_j - (x - y) * (x + 2 * y))
+    ok2, r2 = is_zero(lam_i - mu3 - (x - y) * (2 * x + y))
     ok_pos = (x + 2 * y).is_positive and (2 * x + y).is_positive
     ok_gen, parts = True, []
     for depth in range(2, 7):
-        mu = _mu(x, y, depth)
+        lam_i, lam_j, mu = _eigs(x, y, depth)
         quotients = []
-        for diff in (mu - depth * y ** (depth - 1), depth * x ** (depth - 1) - mu):
+        for diff in (mu - lam_j, lam_i - mu):
             quo, rem = sp.div(sp.expand(diff), x - y, x, y)
             coeffs = sp.Poly(quo, x, y).coeffs()
             ok_q = rem == 0 and quo != 0 and all(cf >= 0 for cf in coeffs)
@@ -249,12 +285,12 @@ def deep_balanced_line_map() -> tuple[bool, str]:
         new = [sp.expand((wl - ETA * sp.diff(loss, wl)).subs(line)) for wl in ws]
         same = all(sp.expand(nw - new[0]) == 0 for nw in new)
         c = ETA * depth * t ** (2 * depth - 2)
-        zmap = z - (c / depth) * (z**depth - 1) * z ** (depth - 1)
+        zmap = _line_map(z, c, depth)  # the library's balanced-line map
         ok_map, res = is_zero(new[0] / t - zmap)
         ok_all = ok_all and same and ok_map
         parts.append(f"L={depth}: balanced {same}, residual {res}")
     a = sp.Symbol("a", positive=True)
-    z_next = z - a * (z**2 - 1) * z  # L = 2 map with c/2 = a
+    z_next = _line_map(z, 2 * a, 2)  # the library's L = 2 map with c/2 = a
     ok_g, r_g = is_zero(z_next - ((1 + a) * z - a * z**3))
     ok_f, r_f = is_zero(z_next**2 - z**2 * (1 + a * (1 - z**2)) ** 2)
     detail = "; ".join(parts) + f"; L=2: map - g_a = {r_g}, z'^2 - F_a(z^2) = {r_f}"
@@ -294,7 +330,7 @@ def deep_two_cycle_gap_multiplier() -> tuple[bool, str]:
     a, x = sp.Symbol("a", positive=True), sp.Symbol("x")
 
     def cubic(arg: sp.Expr) -> sp.Expr:
-        return arg * (1 + a * (1 - arg)) ** 2
+        return _library_cubic(arg, a)  # the library's F_a (CUBIC_MAP_EXPR)
 
     quo = sp.cancel((cubic(cubic(x)) - x) / (cubic(x) - x))
     factors = sp.factor_list(sp.fraction(quo)[0], x)[1]
@@ -363,3 +399,59 @@ def deep_depth_one() -> tuple[bool, str]:
         f"{r_loss}; {{eta: |1 - eta| < 1}} = {stable}"
     )
     return ok_h and ok_lin and ok_loss and ok_st, detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.deep_linear)",
+    statement="DeepLinear's numpy loss, gradient, Hessian (d = 2, L = 2, 3), "
+    "balanced_line_family and balanced_minimum_spectrum equal the proven expressions to 1e-12",
+)
+def deep_library_numeric() -> tuple[bool, str]:
+    """DeepLinear(M, L) (M a seeded 2 x 2 matrix) at 3 random points against the lambdified
+    deep_linear_loss_expr and its sympy derivatives; balanced_line_family(L)(c)(z) for
+    L = 2..5 at 5 random (z, c) against the lambdified balanced_line_expr (deep_balanced_line_map);
+    balanced_minimum_spectrum(s, L) (L = 2, 3, s = 3 random singular values) against the sorted
+    values of the sympy twin, whose 2-direction case deep_balanced_hessian proves."""
+    gen = rng(19)
+    out = []
+    target = gen.standard_normal((DIM, DIM))
+    for depth in (2, 3):
+        net = DeepLinear(target, depth)
+        mats = [
+            sp.Matrix(DIM, DIM, lambda a, b, ll=ll: sp.Symbol(f"W{ll + 1}_{a}_{b}"))
+            for ll in range(depth)
+        ]
+        m_sym = sp.Matrix(DIM, DIM, lambda a, b: sp.Float(target[a, b], 17))
+        expr = deep_linear_loss_expr(mats, m_sym)
+        params = [sp.Symbol(n) for n in net.model.params]
+        pts = [gen.normal(0, 0.8, len(params)) for _ in range(3)]
+        out += model_agrees(f"DeepLinear L={depth}", net.model, expr, params, pts)
+    z, c = sp.symbols("z c")
+    for depth in (2, 3, 4, 5):
+        fam, line = balanced_line_family(depth), lambdify([z, c], _line_map(z, c, depth))
+        pts = [np.array([gen.uniform(0, 1.5), gen.uniform(0.1, 3)]) for _ in range(5)]
+        out.append(
+            agree(
+                f"balanced_line_family L={depth}",
+                lambda p, fam=fam: fam(p[1])(np.array([p[0]]))[0],
+                lambda p, line=line: line(*p),
+                pts,
+            )
+        )
+    for depth in (2, 3):
+        pts = [gen.uniform(0.2, 3, 3) for _ in range(3)]
+
+        def twin(s: np.ndarray, depth: int = depth) -> np.ndarray:
+            lam, mu = balanced_minimum_eigenvalue_exprs([sp.Float(v, 17) for v in s], depth)
+            return np.sort(np.array([float(e) for e in lam + mu]))[::-1]
+
+        out.append(
+            agree(
+                f"balanced_minimum_spectrum L={depth}",
+                lambda s, depth=depth: balanced_minimum_spectrum(s, depth),
+                twin,
+                pts,
+            )
+        )
+    return combine(out)

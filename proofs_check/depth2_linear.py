@@ -9,13 +9,21 @@ are the closed forms *derived* in the brief (§B.1, §B.2, §B.4, claims B1-B3 o
 ``where`` fields say so. Model: a, b in R^d with explicit component symbols (d = 3; d = 1 for
 the catapult), L = (a^T b - Phi)^2 / 2, r = a^T b - Phi; gradients and the Hessian are obtained by
 differentiating L with sympy, and GD is a' = a - eta dL/da = a - eta r b, b' = b - eta r a.
+
+L is the library's :func:`toymodels.models.two_layer_linear.depth2_loss_expr` (what
+``Depth2Linear.symbolic`` compiles); :func:`depth2_library_numeric` checks the numpy twins and
+invariants of ``Depth2Linear`` against the proven expressions.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.two_layer_linear import Depth2Linear, depth2_loss_expr
+
 from ._exact import fmt, is_zero
+from ._numeric import agree, combine, model_agrees, rng
 from .registry import proof
 
 PAPER = "Beneventano & Woodworth 2025 (arXiv 2501.09137)"
@@ -40,7 +48,7 @@ def _model(dim: int = DIM, target: sp.Expr = PHI) -> dict[str, object]:
     a, b = _vectors(dim)
     m = _dot(a, b)
     r = m - target
-    loss = r**2 / 2
+    loss = depth2_loss_expr(list(a), list(b), target)  # the library's loss
     grad_a = sp.Matrix([sp.diff(loss, ai) for ai in a])
     grad_b = sp.Matrix([sp.diff(loss, bi) for bi in b])
     return {
@@ -197,3 +205,43 @@ def depth2_uv_catapult() -> tuple[bool, str]:
         f"lambda' - lambda = {factored}"
     )
     return ok0 and ok1 and ok2, detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.two_layer_linear.Depth2Linear)",
+    statement="Depth2Linear's numpy loss, gradient and Hessian equal the proven loss; one numpy "
+    "GD step follows the proven Q', lambda', r' recursions, at random points to 1e-12",
+)
+def depth2_library_numeric() -> tuple[bool, str]:
+    """Depth2Linear(3, Phi) for Phi = 1, -0.7 at 4 random points against the lambdified
+    depth2_loss_expr and its sympy derivatives; and after one numpy GD step (eta = 0.4),
+    imbalance, norm and residual against (1 - eta^2 r^2) Q, lambda - 4 eta r m + eta^2 r^2
+    lambda and r (1 - eta lambda + eta^2 r m) (depth2_gd_recursions)."""
+    gen = rng(13)
+    out = []
+    eta = 0.4
+    for phi in (1.0, -0.7):
+        net = Depth2Linear(DIM, phi)
+        a, b = sp.symbols(f"a0:{DIM}"), sp.symbols(f"b0:{DIM}")
+        expr = depth2_loss_expr(a, b, sp.Float(phi, 17))
+        pts = [gen.normal(0, 1, 2 * DIM) for _ in range(4)]
+        out += model_agrees(f"Phi={phi:g}", net.model, expr, [*a, *b], pts)
+
+        def after(th: np.ndarray, net: Depth2Linear = net) -> np.ndarray:
+            t1 = th - eta * net.model.grad(th)
+            return np.array([net.imbalance(t1), net.norm(t1), net.residual(t1)])
+
+        def predicted(th: np.ndarray, net: Depth2Linear = net) -> np.ndarray:
+            q, lam, r = net.imbalance(th), net.norm(th), net.residual(th)
+            m = r + net.Phi
+            return np.array(
+                [
+                    (1 - eta**2 * r**2) * q,
+                    lam - 4 * eta * r * m + eta**2 * r**2 * lam,
+                    r * (1 - eta * lam + eta**2 * r * m),
+                ]
+            )
+
+        out.append(agree(f"GD step recursions Phi={phi:g}", after, predicted, pts))
+    return combine(out)

@@ -10,13 +10,27 @@ beta = u (.) v, init u0 = sqrt(2) alpha, v0 = 0, g = grad_beta L. Gradients and 
 obtained by differentiating L with sympy, with an explicit small design X (n = 2, d = 3, symbolic
 entries); identities that hold coordinatewise for *any* gradient value use a generic symbol g
 (resp. x = gamma g) per coordinate and step.
+
+The loss is the library's :func:`toymodels.models.diagonal_linear.diagonal_linear_loss_expr`
+(what ``DiagonalLinear.symbolic`` compiles) and the closed form of beta_k its sympy twin
+:func:`~toymodels.models.diagonal_linear.closed_form_expr` of the numpy
+``DiagonalLinear.closed_form``; :func:`diag_library_numeric` checks the numpy model and closed
+form against them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.diagonal_linear import (
+    DiagonalLinear,
+    closed_form_expr,
+    diagonal_linear_loss_expr,
+)
+
 from ._exact import fmt, is_zero, reduce_sqrt
+from ._numeric import agree, combine, lambdify, model_agrees, rng
 from .registry import proof
 
 PAPER = "Even, Pesme, Gunasekar, Flammarion 2023 (NeurIPS)"
@@ -33,14 +47,12 @@ def _model() -> dict[str, object]:
     v = sp.Matrix(sp.symbols(f"v1:{DIM + 1}", real=True))
     b = sp.Matrix(sp.symbols(f"b1:{DIM + 1}", real=True))  # beta as free symbols
 
-    def loss_of(beta: sp.Matrix) -> sp.Expr:
-        res = x * beta - y
-        return (res.T * res)[0, 0] / (2 * N_SAMPLES)
-
     beta = u.multiply_elementwise(v)
     sub = dict(zip(b, beta, strict=True))
-    g = sp.Matrix([sp.diff(loss_of(b), bi) for bi in b]).subs(sub)  # grad_beta L at beta = u v
-    loss = loss_of(beta)
+    # the library's loss; as a function of beta alone: u = beta, v = 1
+    loss_beta = diagonal_linear_loss_expr(x, list(y), list(b), [1] * DIM)
+    g = sp.Matrix([sp.diff(loss_beta, bi) for bi in b]).subs(sub)  # grad_beta L at beta = u v
+    loss = diagonal_linear_loss_expr(x, list(y), list(u), list(v))
     grad_u = sp.Matrix([sp.diff(loss, ui) for ui in u])
     grad_v = sp.Matrix([sp.diff(loss, vi) for vi in v])
     return {
@@ -60,6 +72,23 @@ def _model() -> dict[str, object]:
 
 def _zero_vec(vec: sp.Matrix) -> bool:
     return all(sp.expand(e) == 0 for e in vec)
+
+
+def _drop_abs(expr: sp.Expr) -> sp.Expr:
+    """|e| -> sign(e(0)) e for every |.| in ``expr`` (e(0): all symbols set to 0).
+
+    Valid on the box |x_j| < 1 for the closed form: sympy writes |1 - x^2| and |(1+x)/(1-x)| as
+    |x^2 - 1|, |x + 1|/|x - 1|, whose arguments are polynomials without zeros in the open box,
+    so each keeps the sign it has at x = 0 there (checked: the sign at 0 must be nonzero).
+    """
+
+    def unsign(arg: sp.Expr) -> sp.Expr:
+        at0 = arg.subs(dict.fromkeys(arg.free_symbols - {ALPHA}, 0))
+        if at0 == 0 or not at0.is_real:
+            raise ValueError(f"cannot fix the sign of |{arg}| on the box |x_j| < 1")
+        return arg if at0 > 0 else -arg
+
+    return expr.replace(sp.Abs, unsign)
 
 
 def _iterate(xs: list[sp.Symbol]) -> tuple[sp.Expr, sp.Expr]:
@@ -154,10 +183,13 @@ def diag_closed_form() -> tuple[bool, str]:
     for k in (1, 2, 3):
         xs = list(sp.symbols(f"x1:{k + 1}", real=True))
         uk, vk = _iterate(xs)
+        # the library's closed form (sympy twin of DiagonalLinear.closed_form); for |x_j| < 1
+        # the arguments of |.| keep their sign at x = 0, so |.| is resolved (_drop_abs)
+        beta_lib, a2_lib = (_drop_abs(e) for e in closed_form_expr(xs, ALPHA))
+        closed = beta_lib.rewrite(sp.exp)
         alpha_k2 = ALPHA**2 * sp.Mul(*[1 - xj**2 for xj in xs])
-        phi = sum(sp.log((1 + xj) / (1 - xj)) for xj in xs)
-        closed = -alpha_k2 * sp.sinh(phi).rewrite(sp.exp)
         ok_k, r_k = is_zero(uk * vk - closed)
+        ok_k = ok_k and is_zero(a2_lib - alpha_k2)[0]
         ok_rep = (
             is_zero(uk + vk - root2 * ALPHA * sp.Mul(*[1 - xj for xj in xs]))[0]
             and is_zero(uk - vk - root2 * ALPHA * sp.Mul(*[1 + xj for xj in xs]))[0]
@@ -371,3 +403,57 @@ def diag_hessian_interpolator() -> tuple[bool, str]:
         f"charpoly(J J^T/n) {ok3}"
     )
     return ok1 and ok2 and ok3, detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.diagonal_linear)",
+    statement="DiagonalLinear's numpy loss, gradient, Hessian and closed_form equal the proven "
+    "expressions, and 3 numpy GD steps from init match the closed form, to 1e-12",
+)
+def diag_library_numeric() -> tuple[bool, str]:
+    """DiagonalLinear(X, y) (n = 2, d = 3, seeded Gaussian X) at 4 random points against the
+    lambdified diagonal_linear_loss_expr and its sympy derivatives; closed_form(x history)
+    (3 steps, |x_j| < 1 and some > 1) against the lambdified closed_form_expr, per coordinate;
+    and beta after 3 numpy GD steps (gamma = 0.3) from init() against closed_form of the recorded
+    x_j = gamma g_j (diag_closed_form)."""
+    gen = rng(17)
+    X = gen.standard_normal((N_SAMPLES, DIM))
+    y = gen.standard_normal(N_SAMPLES)
+    net = DiagonalLinear(X, y, alpha=0.3)
+    u, v = sp.symbols(f"u0:{DIM}"), sp.symbols(f"v0:{DIM}")
+    xm = sp.Matrix(N_SAMPLES, DIM, lambda i, j: sp.Float(X[i, j], 17))
+    expr = diagonal_linear_loss_expr(xm, [sp.Float(t, 17) for t in y], u, v)
+    pts = [gen.normal(0, 1, 2 * DIM) for _ in range(4)]
+    out = model_agrees("DiagonalLinear", net.model, expr, [*u, *v], pts)
+    xs = sp.symbols("x1:4", real=True)
+    beta_e, a2_e = closed_form_expr(xs, sp.Float(net.alpha, 17))
+    beta_fn, a2_fn = lambdify(xs, beta_e), lambdify(xs, a2_e)
+    hist = [gen.uniform(-0.9, 0.9, (3, DIM)) for _ in range(3)]
+    hist.append(gen.uniform(-1.8, 1.8, (3, DIM)))
+
+    def lib_closed(h: np.ndarray) -> np.ndarray:
+        return np.concatenate(net.closed_form(h))
+
+    def twin_closed(h: np.ndarray) -> np.ndarray:
+        cols = [h[:, i] for i in range(DIM)]
+        return np.concatenate([[beta_fn(*c) for c in cols], [a2_fn(*c) for c in cols]])
+
+    out.append(agree("closed_form", lib_closed, twin_closed, hist))
+    gamma = 0.3
+
+    def gd_beta(_: np.ndarray) -> np.ndarray:
+        th = net.init()
+        for _ in range(3):
+            th = th - gamma * net.model.grad(th)
+        return net.beta(th)
+
+    def closed_beta(_: np.ndarray) -> np.ndarray:
+        th, xs_hist = net.init(), []
+        for _ in range(3):
+            xs_hist.append(gamma * net.beta_gradient(th))
+            th = th - gamma * net.model.grad(th)
+        return net.closed_form(np.array(xs_hist))[0]
+
+    out.append(agree("GD beta_3 = closed form", gd_beta, closed_beta, [np.zeros(1)]))
+    return combine(out)

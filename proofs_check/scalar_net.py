@@ -8,15 +8,23 @@ statement below is a closed form *derived* in the brief (§A.1-A.3, claims A1-A6
 ``where`` fields say so; none of them quotes a theorem number. Model: one datum with x = 1,
 L(w) = (prod w - y)^2 / 2, residual r = prod w - y, gradient dL/dw_i = r prod_{j != i} w_j
 (every gradient and Hessian below is obtained by differentiating L with sympy).
+
+L is the library's :func:`toymodels.models.scalar_net.scalar_net_loss_expr` (what
+``ScalarNet.symbolic`` compiles); :func:`scalar_library_numeric` checks the numpy twins of
+``ScalarNet`` and its closed forms against the proven expressions.
 """
 
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import sympy as sp
 
+from toymodels.models.scalar_net import ScalarNet, scalar_net_loss_expr
+
 from ._exact import fmt, is_zero, reduce_sqrt
+from ._numeric import agree, combine, model_agrees, rng
 from .registry import proof
 
 PAPER = "Kreisler, Nacson, Soudry, Carmon 2023 (ICML)"
@@ -29,9 +37,9 @@ def _weights(depth: int) -> tuple[sp.Symbol, ...]:
 
 
 def _loss(w: tuple[sp.Symbol, ...], y: sp.Expr = Y) -> tuple[sp.Expr, sp.Expr]:
-    """(L, r) for the scalar net: r = prod w - y, L = r^2 / 2."""
+    """(L, r) for the scalar net: r = prod w - y, L = the library's scalar_net_loss_expr."""
     r = sp.Mul(*w) - y
-    return r**2 / 2, r
+    return scalar_net_loss_expr(w, y), r
 
 
 def _prod_except(w: tuple[sp.Expr, ...], *skip: int) -> sp.Expr:
@@ -306,3 +314,44 @@ def scalar_gfs_monotone_d2() -> tuple[bool, str]:
         f"{{z = eta|r| >= 0: z^2 <= 2}} = {region_z}"
     )
     return ok1 and ok2 and ok3 and ok4 and ok5, detail
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.scalar_net)",
+    statement="ScalarNet's numpy loss, gradient, Hessian (D = 2..4), gfs_sharpness (D = 2) and "
+    "balanced_sharpness equal the proven expressions at random points to 1e-12",
+)
+def scalar_library_numeric() -> tuple[bool, str]:
+    """ScalarNet(D, y).model at 4 random points against the lambdified scalar_net_loss_expr and
+    its sympy derivatives (D = 2, 3, 4; y = 1.3, -0.8); gfs_sharpness for D = 2 against
+    sqrt((w1^2 - w2^2)^2 + 4y^2) (scalar_gfs_closed_form_d2); balanced_sharpness against the
+    minimum of y^2 sum 1/w_i^2 on prod w = y, D|y|^(2-2/D) (scalar_min_sharpness_bound)."""
+    gen = rng(11)
+    out = []
+    for depth in (2, 3, 4):
+        for yv in (1.3, -0.8):
+            net = ScalarNet(depth, yv)
+            w = sp.symbols(f"w0:{depth}")
+            expr = scalar_net_loss_expr(w, sp.Float(yv, 17))
+            pts = [gen.normal(0, 1.1, depth) for _ in range(4)]
+            out += model_agrees(f"D={depth},y={yv:g}", net.model, expr, list(w), pts)
+            out.append(
+                agree(
+                    f"balanced_sharpness D={depth},y={yv:g}",
+                    lambda _, net=net: net.balanced_sharpness(),
+                    lambda _, d=depth, yv=yv: d * abs(yv) ** (2 - 2 / d),
+                    [np.zeros(1)],
+                )
+            )
+    net = ScalarNet(2, 1.3)
+    pts = [gen.normal(0, 1.1, 2) for _ in range(6)]
+    out.append(
+        agree(
+            "gfs_sharpness D=2",
+            net.gfs_sharpness,
+            lambda p: np.sqrt((p[0] ** 2 - p[1] ** 2) ** 2 + 4 * 1.3**2),
+            pts,
+        )
+    )
+    return combine(out)

@@ -14,14 +14,23 @@ and the ``where`` fields say so; none of them quotes a theorem of the paper. Mod
 Every gradient, Hessian and Jacobian is obtained by differentiating the loss with sympy. For a
 generic ``ell`` (an undefined sympy Function) sympy writes ell^(n)(p) as
 ``Subs(Derivative(ell(x), (x, n)), x, p)``; :func:`_named` replaces these by ``elln(p)``.
+
+The concrete losses are the library's (:data:`toymodels.models.threshold_neuron.LOSSES`, parsed
+by ``Loss.sympy``), g(b) is its ``g_mean_expr`` and the mean-model loss its
+``mean_model_loss_expr``; :func:`threshold_library_numeric` checks the numpy losses, their
+derivatives and c, and the numpy product / mean models against them.
 """
 
 from __future__ import annotations
 
 import mpmath
+import numpy as np
 import sympy as sp
 
+from toymodels.models import threshold_neuron as tn
+
 from ._exact import fmt, is_zero
+from ._numeric import agree, combine, lambdify, model_agrees, rng
 from .registry import proof
 
 PAPER = "Ahn, Bubeck, Chewi, Lee, Suarez, Zhang 2023 (NeurIPS)"
@@ -34,14 +43,19 @@ ELL = sp.Function("ell")
 D1, D2 = sp.Function("ell1"), sp.Function("ell2")
 _DERIV = {1: D1, 2: D2}
 
-#: concrete even losses: name -> (ell(t), ell''(0))
+#: the library's even losses: name -> (ell(t), ell''(0) computed exactly from ell)
 LOSSES: dict[str, tuple[sp.Expr, sp.Expr]] = {
-    "l_sym=log(2cosh(t/2))": (sp.log(2 * sp.cosh(T / 2)), sp.Rational(1, 4)),
-    "t^2/2": (T**2 / 2, sp.Integer(1)),
-    "log cosh t": (sp.log(sp.cosh(T)), sp.Integer(1)),
-    "sqrt(1+t^2)-1": (sp.sqrt(1 + T**2) - 1, sp.Integer(1)),
+    name: (loss.sympy(T), sp.nsimplify(sp.limit(sp.diff(loss.sympy(T), T, 2), T, 0)))
+    for name, loss in tn.LOSSES.items()
 }
-L_SYM = LOSSES["l_sym=log(2cosh(t/2))"][0]
+L_SYM = LOSSES["logistic_sym"][0]
+#: the curvatures c = ell''(0) the statements (and the brief) give for the library's losses
+C_STATED = {
+    "logistic_sym": sp.Rational(1, 4),
+    "square": sp.Integer(1),
+    "logcosh": sp.Integer(1),
+    "sqrt": sp.Integer(1),
+}
 
 
 def _named(expr: sp.Expr) -> sp.Expr:
@@ -147,7 +161,7 @@ def threshold_product_hessian() -> tuple[bool, str]:
             okh
             and even
             and d1.subs(T, 0) == 0
-            and c_val == c_expected
+            and c_val == c_expected == C_STATED.get(name)
             and at0 == sp.diag(c_expected * V**2, 0)
         )
         ok_all &= ok
@@ -480,7 +494,8 @@ def threshold_mean_model() -> tuple[bool, str]:
     def cdf(w: sp.Expr) -> sp.Expr:
         return (1 + sp.erf(w / sp.sqrt(2))) / 2
 
-    g = b * cdf(b / s) + s * phi(b / s)
+    g = tn.g_mean_expr(b, s)  # the library's g
+    ok_form = sp.expand(g - (b * cdf(b / s) + s * phi(b / s))) == 0
     integral = sp.integrate((s * z + b) * phi(z), (z, -b / s, sp.oo))
     r_int = sp.expand((integral - g).rewrite(sp.erf))
     ok1 = r_int == 0
@@ -489,8 +504,11 @@ def threshold_mean_model() -> tuple[bool, str]:
     g0 = g.subs(b, 0)
     ok3 = sp.simplify(g0 - s / sp.sqrt(2 * sp.pi)) == 0
     ok4 = sp.limit(g, b, -sp.oo) == 0
-    ok_all &= ok1 and ok2 and ok3 and ok4
-    parts.append(f"integral - g = {r_int}; g' - Phi(b/s) = {r_der}; g(0) = {g0}; g(-oo) = 0 {ok4}")
+    ok_all &= ok1 and ok2 and ok3 and ok4 and ok_form
+    parts.append(
+        f"library g = b Phi(b/s) + s phi(b/s) {ok_form}; integral - g = {r_int}; "
+        f"g' - Phi(b/s) = {r_der}; g(0) = {g0}; g(-oo) = 0 {ok4}"
+    )
     g_num = sp.lambdify((s, b), g, modules="mpmath")
     errs = []
     with mpmath.workdps(30):
@@ -514,7 +532,7 @@ def threshold_mean_model() -> tuple[bool, str]:
     gd = sp.Matrix([a - ETA * sp.diff(loss, a), b - ETA * sp.diff(loss, b)])
     jac = gd.jacobian([a, b]).subs(a, 0).applyfunc(sp.simplify)
     ok7 = (jac - sp.diag(1 - ETA * big_g**2 / 4, 1)).applyfunc(sp.simplify) == sp.zeros(2, 2)
-    hess_g = sp.hessian(L_SYM.subs(T, a * g), (a, b)).subs(a, 0)
+    hess_g = sp.hessian(tn.mean_model_loss_expr(a, b, s), (a, b)).subs(a, 0)
     ok8 = (hess_g - sp.diag(g**2 / 4, 0)).applyfunc(sp.simplify) == sp.zeros(2, 2)
     eta_star = 2 / (g0**2 / 4)
     ok9 = sp.simplify(eta_star - 16 * sp.pi / s**2) == 0
@@ -546,3 +564,58 @@ def threshold_gf_conservation() -> tuple[bool, str]:
     rate = _named(sp.diff(vf**2 - uf**2, tt).subs(flow))
     ok, res = is_zero(rate)
     return ok, f"d/dt(v^2 - u^2) along GF = {res}"
+
+
+@proof(
+    paper=PAPER,
+    where="library cross-check (toymodels.models.threshold_neuron)",
+    statement="the numpy losses (value, ell', ell'', c), ProductModel, MeanModel (loss, gradient, "
+    "Hessian), g_mean and MeanModel.eta_star equal the proven expressions to 1e-12",
+)
+def threshold_library_numeric() -> tuple[bool, str]:
+    """For every library loss: value, d1, d2 at 6 random t in [-6, 6] against the lambdified
+    Loss.sympy and its sympy derivatives, and the float c against the exact ell''(0);
+    ProductModel(name).model at 4 random (u, v) against ell(uv); MeanModel(s) (s = 1, 0.7) at 4
+    random (a, b) against mean_model_loss_expr, g_mean against g_mean_expr, and eta_star(0)
+    against 16 pi/s^2 (threshold_mean_model)."""
+    gen = rng(23)
+    out = []
+    ts = [np.array([t]) for t in gen.uniform(-6, 6, 6)]
+    for name, loss in tn.LOSSES.items():
+        ell, c_exact = LOSSES[name]
+        fns = [lambdify([T], sp.diff(ell, T, k)) for k in range(3)]
+        for k, lib in enumerate((loss.value, loss.d1, loss.d2)):
+            out.append(
+                agree(
+                    f"{name} ell^({k})",
+                    lambda p, lib=lib: lib(p),
+                    lambda p, fn=fns[k]: np.broadcast_to(fn(p), p.shape),
+                    ts,
+                )
+            )
+        out.append(
+            agree(f"{name} c", lambda _, c=loss.c: c, lambda _, c=c_exact: float(c), [ts[0]])
+        )
+        pm = tn.ProductModel(name)
+        uu, vv = sp.symbols("u v", real=True)
+        pts = [gen.normal(0, 1.5, 2) for _ in range(4)]
+        out += model_agrees(f"ProductModel({name})", pm.model, ell.subs(T, uu * vv), [uu, vv], pts)
+    a, b = sp.symbols("a b", real=True)
+    for s_val in (1.0, 0.7):
+        mm = tn.MeanModel(s_val)
+        sf = sp.Float(s_val, 17)
+        pts = [np.array([gen.normal(0, 2), gen.normal(0, 1)]) for _ in range(4)]
+        out += model_agrees(
+            f"MeanModel(s={s_val:g})", mm.model, tn.mean_model_loss_expr(a, b, sf), [a, b], pts
+        )
+        g_fn = lambdify([b], tn.g_mean_expr(b, sf))
+        out.append(agree(f"g_mean(s={s_val:g})", mm.g, lambda p, g_fn=g_fn: g_fn(p), pts))
+        out.append(
+            agree(
+                f"eta_star(s={s_val:g})",
+                lambda _, mm=mm: mm.eta_star(0.0),
+                lambda _, s_val=s_val: 16 * np.pi / s_val**2,
+                [pts[0]],
+            )
+        )
+    return combine(out)

@@ -44,7 +44,29 @@ REQUIRED = {
     "chen_model_a_reduction",
     "chen_model_a_sharpness",
     "chen_model_b_reduction",
+    # the library's numeric objects against the proven expressions (issue 9, item 6)
+    "cubic_library_numeric",
+    "chen_library_numeric",
+    "catapult_library_numeric",
+    "uv_library_numeric",
+    "scalar_library_numeric",
+    "depth2_library_numeric",
+    "diag_library_numeric",
+    "deep_library_numeric",
+    "threshold_library_numeric",
 }
+
+CHECK_MODULES = (
+    "catapult",
+    "chen_reduction",
+    "cubic_map",
+    "deep_linear",
+    "depth2_linear",
+    "diagonal_linear",
+    "scalar_net",
+    "threshold_neuron",
+    "uv_model",
+)
 
 
 @pytest.mark.parametrize("p", PROOFS, ids=[p.name for p in PROOFS])
@@ -188,3 +210,23 @@ def test_cli_unknown_name_exit_status() -> None:
         check=False,
     )
     assert proc.returncode == 2
+
+
+@pytest.mark.parametrize("module", CHECK_MODULES)
+def test_check_modules_import_the_library(module: str) -> None:
+    """Every check module takes its formulas from ``toymodels`` (not a retyped copy)."""
+    text = (ROOT / "proofs_check" / f"{module}.py").read_text()
+    assert "from toymodels" in text or "from .cubic_map import F" in text
+
+
+def test_library_builders_compile_the_shared_expressions() -> None:
+    """The compiled maps are built from the very expressions proofs_check proves on."""
+    from toymodels.models import deep_linear as dl
+    from toymodels.models import quadratic_regression as qr
+
+    assert qr.cubic_map_family().expr == [qr.cubic_map_expr()]
+    assert qr.w_map_family().expr == [qr.w_map_expr()]
+    assert qr.catapult_map().family.expr == list(qr.catapult_map_exprs())
+    assert qr.nqm_map().family.expr == list(qr.nqm_map_exprs())
+    assert dl.balanced_line_family(3).expr == [sp.sympify(dl.balanced_line_expr(3))]
+    assert proofs_check.cubic_map.LIB_F == qr.cubic_map_expr()

@@ -31,8 +31,11 @@ from ..model import Model
 __all__ = [
     "CITATION",
     "DeepLinear",
+    "balanced_line_expr",
     "balanced_line_family",
+    "balanced_minimum_eigenvalue_exprs",
     "balanced_minimum_spectrum",
+    "deep_linear_loss_expr",
     "symmetric_target",
 ]
 
@@ -53,15 +56,64 @@ def symmetric_target(s: Any, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return (U * s) @ U.T, U
 
 
+def balanced_line_expr(depth: int) -> str:
+    """The balanced-line map z − (c/L)(z^L − 1) z^{L−1} as a string in ``z`` and ``c``.
+
+    :func:`balanced_line_family` compiles this string and ``proofs_check.deep_linear`` derives
+    it from the GD step of the depth-L scalar net (so both read the same formula).
+    """
+    L = positive_int(depth, "depth")
+    return f"z - (c/{L})*(z**{L} - 1)*z**{L - 1}"
+
+
 def balanced_line_family(depth: int) -> MapFamily:
     """The family c ↦ (z ↦ z − (c/L)(z^L − 1) z^{L−1}): GD on one balanced singular direction.
 
     z = w / s^{1/L}, c = η L s^{2−2/L} (η times the sharpness of the balanced minimum).
     """
     L = positive_int(depth, "depth")
-    return Map.from_sympy(
-        f"z - (c/{L})*(z**{L} - 1)*z**{L - 1}", state="z", param="c", name=f"balanced line L={L}"
-    )
+    return Map.from_sympy(balanced_line_expr(L), state="z", param="c", name=f"balanced line L={L}")
+
+
+def balanced_minimum_eigenvalue_exprs(s: Any, depth: int) -> tuple[list[Any], list[Any]]:
+    """Sympy twin of :func:`balanced_minimum_spectrum`: (per-direction, mixed) eigenvalues.
+
+    ``s`` is a sequence of (symbolic or numeric) singular values; returns
+    ([L s_i^{2−2/L}], [μ_ij = Σ_{l=1}^{L} s_i^{2(L−l)/L} s_j^{2(l−1)/L} for i ≠ j]) with exact
+    rational exponents. ``proofs_check.deep_linear`` proves the Hessian spectrum with these
+    expressions and checks the numpy spectrum against them.
+    """
+    import sympy as sp
+
+    L = positive_int(depth, "depth")
+    lam = [L * si ** (2 - sp.Rational(2, L)) for si in s]
+    mu = [
+        sum(
+            si ** sp.Rational(2 * (L - l), L) * sj ** sp.Rational(2 * (l - 1), L)
+            for l in range(1, L + 1)
+        )
+        for i, si in enumerate(s)
+        for j, sj in enumerate(s)
+        if i != j
+    ]
+    return lam, mu
+
+
+def deep_linear_loss_expr(layers: Any, target: Any) -> Any:
+    """½‖W_L ⋯ W_1 − M‖²_F as a sympy expression (``layers`` = [W_1, …, W_L], sympy matrices).
+
+    :meth:`DeepLinear.symbolic` builds its loss with this function and ``proofs_check`` proves
+    the Hessian / SVS identities on it.
+    """
+    import sympy as sp
+
+    P = layers[0]
+    for W in layers[1:]:
+        P = W * P
+    R = P - target
+    d_rows, d_cols = R.shape
+    loss = sum((R[a, b] ** 2 for a in range(d_rows) for b in range(d_cols)), sp.Integer(0))
+    return loss / 2
 
 
 def balanced_minimum_spectrum(s: Any, depth: int) -> np.ndarray:
@@ -196,12 +248,9 @@ class DeepLinear:
             sp.Matrix(self.d, self.d, lambda a, b, l=l: sp.Symbol(f"W{l + 1}_{a}_{b}"))
             for l in range(self.depth)
         ]
-        P = mats[0]
-        for W in mats[1:]:
-            P = W * P
-        R = P - sp.Matrix(self.d, self.d, lambda a, b: sp.Float(self.M[a, b], 17))
-        loss = sum((R[a, b] ** 2 for a in range(self.d) for b in range(self.d)), sp.Integer(0))
-        return Model.from_sympy(loss / 2, list(self.model.params), name="deep linear (sympy)")
+        target = sp.Matrix(self.d, self.d, lambda a, b: sp.Float(self.M[a, b], 17))
+        loss = deep_linear_loss_expr(mats, target)
+        return Model.from_sympy(loss, list(self.model.params), name="deep linear (sympy)")
 
     # ------------------------------------------------------------------ SVS coordinates
     def svs_init(self, scales: Any) -> np.ndarray:

@@ -25,17 +25,53 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 from scipy.optimize import root
 
 from .._validate import as_float_array, positive_float, positive_int
 from ..model import Model
 
-__all__ = ["CITATION", "DiagonalLinear", "hypentropy_interpolator", "sparse_regression"]
+__all__ = [
+    "CITATION",
+    "DiagonalLinear",
+    "closed_form_expr",
+    "diagonal_linear_loss_expr",
+    "hypentropy_interpolator",
+    "sparse_regression",
+]
 
 CITATION = (
     "Even, Pesme, Gunasekar, Flammarion, '(S)GD over Diagonal Linear Networks: Implicit "
     "Regularisation, Large Stepsizes and Edge of Stability', NeurIPS 2023 (arXiv 2302.08982)"
 )
+
+
+def diagonal_linear_loss_expr(X: Any, y: Any, u: Any, v: Any) -> sp.Expr:
+    """L(u, v) = ‖X(u ⊙ v) − y‖²/(2n) as a sympy expression (entries may be symbolic).
+
+    ``X`` is indexable as ``X[i, j]`` (n × d), ``y`` has n entries, ``u``, ``v`` have d.
+    :meth:`DiagonalLinear.symbolic` builds its loss with it; ``proofs_check.diagonal_linear``
+    proves the GD-step identities on it.
+    """
+    n, d = len(y), len(u)
+    L = sp.Integer(0)
+    for i in range(n):
+        r = sum(X[i, j] * u[j] * v[j] for j in range(d))
+        L += (r - y[i]) ** 2
+    return L / (2 * n)
+
+
+def closed_form_expr(xs: Any, alpha: Any) -> tuple[sp.Expr, sp.Expr]:
+    """Sympy twin of :meth:`DiagonalLinear.closed_form` for one coordinate: (β_k, α_k²).
+
+    With x_j = γ g_j the scaled β-gradients (``xs``, symbols or numbers) and init scale α:
+    α_k² = α² Π_j |1 − x_j²| and β_k = −α_k² sinh(Σ_j log|(1 + x_j)/(1 − x_j)|). The numpy
+    closed form is cross-checked against this expression (``proofs_check``).
+    """
+    gain = -sum((sp.log(sp.Abs(1 - x * x)) for x in xs), sp.Integer(0))
+    phase = sum((sp.log(sp.Abs((1 + x) / (1 - x))) for x in xs), sp.Integer(0))
+    a2 = alpha**2 * sp.exp(-gain)
+    return -a2 * sp.sinh(phase), a2
 
 
 def sparse_regression(
@@ -169,12 +205,12 @@ class DiagonalLinear:
 
         u = sp.symbols(f"u0:{self.d}")
         v = sp.symbols(f"v0:{self.d}")
-        L = sp.Integer(0)
-        for i in range(self.n):
-            r = sum(sp.Float(self.X[i, j], 17) * u[j] * v[j] for j in range(self.d))
-            L += (r - sp.Float(self.y[i], 17)) ** 2
+        X = sp.Matrix(self.n, self.d, lambda i, j: sp.Float(self.X[i, j], 17))
+        y = [sp.Float(self.y[i], 17) for i in range(self.n)]
         return Model.from_sympy(
-            L / (2 * self.n), [*map(str, u), *map(str, v)], name="diagonal linear (sympy)"
+            diagonal_linear_loss_expr(X, y, u, v),
+            [*map(str, u), *map(str, v)],
+            name="diagonal linear (sympy)",
         )
 
     # ------------------------------------------------------------------ closed forms

@@ -44,19 +44,30 @@ from ..model import Model
 __all__ = [
     "AGARWALA",
     "A_INFINITY",
+    "CATAPULT_MAP_EXPRS",
     "CITATION",
+    "CUBIC_MAP_EXPR",
     "NQM",
+    "NQM_MAP_EXPRS",
+    "NQM_RECURSION_EXPRS",
+    "W_MAP_EXPR",
     "QuadraticRegression",
     "catapult_map",
+    "catapult_map_exprs",
     "cubic_map",
+    "cubic_map_expr",
     "cubic_map_family",
     "nqm_map",
+    "nqm_map_exprs",
+    "nqm_recursion_exprs",
     "orthonormal_data",
+    "quadratic_regression_loss_expr",
     "second_order_coordinates",
     "second_order_map_family",
     "second_order_model",
     "two_cycle",
     "two_cycle_multiplier",
+    "w_map_expr",
     "w_map_family",
 ]
 
@@ -68,10 +79,78 @@ CITATION = (
 #: accumulation point of the period-doubling cascade of F_a (brief §2.1, derived)
 A_INFINITY = 1.3022834627
 
+# The map formulas below are the single source of truth: the builders compile these strings, and
+# ``proofs_check`` parses the same strings (through the ``*_expr(s)`` accessors) and proves its
+# identities about them, so a change here is seen by both.
+
+#: F_a(z) = z(1 + a(1 − z))² in the state ``z`` and the parameter ``a`` (:func:`cubic_map_family`)
+CUBIC_MAP_EXPR = "z*(1 + a*(1 - z))**2"
+#: g_a(w) = (1 + a)w − a w³ in ``w`` and ``a`` (:func:`w_map_family`)
+W_MAP_EXPR = "(1 + a)*w - a*w**3"
+#: Lewkowycz et al.'s warm-up map (U', V') in ``U``, ``V`` (:func:`catapult_map`)
+CATAPULT_MAP_EXPRS = ("U*(1 - V + U)**2", "V - U*(4 - V)")
+#: Zhu et al.'s normalised NQM map (u', w', v') in ``u``, ``w``, ``v`` (:func:`nqm_map`)
+NQM_MAP_EXPRS = ("(1 - v + u + w)**2*u", "(1 - v + u + w)*w", "v - u*(4 - v) - 4*w")
+#: sympy twin of :meth:`NQM.recursion`: (e', λ') in the residual ``e`` = g − y, ``lam`` = λ, the
+#: label ``y``, ``eta`` and ``kappa`` = κ (the numpy recursion is cross-checked against it)
+NQM_RECURSION_EXPRS = (
+    "(1 - eta*lam + kappa*eta**2*e*(e + y))*e",
+    "lam - eta*kappa*e*(4*(e + y) - eta*lam*e)",
+)
+
+
+def _sympify_all(exprs: tuple[str, ...]) -> tuple[sp.Expr, ...]:
+    return tuple(sp.sympify(e) for e in exprs)
+
+
+def cubic_map_expr() -> sp.Expr:
+    """:data:`CUBIC_MAP_EXPR` as a sympy expression (free symbols ``z``, ``a``, no assumptions)."""
+    return sp.sympify(CUBIC_MAP_EXPR)
+
+
+def w_map_expr() -> sp.Expr:
+    """:data:`W_MAP_EXPR` as a sympy expression (free symbols ``w``, ``a``)."""
+    return sp.sympify(W_MAP_EXPR)
+
+
+def catapult_map_exprs() -> tuple[sp.Expr, sp.Expr]:
+    """:data:`CATAPULT_MAP_EXPRS` as sympy expressions (U', V') in ``U``, ``V``."""
+    return _sympify_all(CATAPULT_MAP_EXPRS)  # type: ignore[return-value]
+
+
+def nqm_map_exprs() -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """:data:`NQM_MAP_EXPRS` as sympy expressions (u', w', v') in ``u``, ``w``, ``v``."""
+    return _sympify_all(NQM_MAP_EXPRS)  # type: ignore[return-value]
+
+
+def nqm_recursion_exprs() -> tuple[sp.Expr, sp.Expr]:
+    """:data:`NQM_RECURSION_EXPRS` as sympy expressions (e', λ') in e, lam, y, eta, kappa."""
+    return _sympify_all(NQM_RECURSION_EXPRS)  # type: ignore[return-value]
+
+
+def quadratic_regression_loss_expr(
+    rows: Any, y: Any, U: sp.Matrix, c: Any, n: Any = None
+) -> sp.Expr:
+    """L(U) = (1/2n) Σ_i (c‖Uᵀx_i‖² − y_i)² as a sympy expression.
+
+    ``rows`` are the data vectors x_i (sympy column matrices), ``y`` the labels, ``U`` the d×m
+    parameter matrix, ``c`` the output scale; all may be symbolic. ``n`` defaults to the number
+    of rows (pass a symbol to keep the normalisation free). :meth:`QuadraticRegression.symbolic`
+    builds its loss with this function and ``proofs_check.chen_reduction`` proves the per-sample
+    reduction on it.
+    """
+    rows = list(rows)
+    L = sp.Integer(0)
+    for x, yi in zip(rows, y, strict=True):
+        p = U.T * x
+        f = c * (p.T * p)[0, 0]
+        L += (f - yi) ** 2
+    return L / (2 * (len(rows) if n is None else n))
+
 
 def cubic_map_family() -> MapFamily:
     """The family a ↦ F_a(z) = z(1 + a(1 − z))² (Chen et al. 2024, Thm 2.1), a = ηλ*/2."""
-    return Map.from_sympy("z*(1 + a*(1 - z))**2", state="z", param="a", name="F_a")
+    return Map.from_sympy(CUBIC_MAP_EXPR, state="z", param="a", name="F_a")
 
 
 def cubic_map(a: float) -> Map:
@@ -81,7 +160,7 @@ def cubic_map(a: float) -> Map:
 
 def w_map_family() -> MapFamily:
     """The projected map g_a(w) = (1 + a)w − a w³ with F_a(w²) = g_a(w)² (sign-resolving form)."""
-    return Map.from_sympy("(1 + a)*w - a*w**3", state="w", param="a", name="g_a")
+    return Map.from_sympy(W_MAP_EXPR, state="w", param="a", name="g_a")
 
 
 def two_cycle(a: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -222,13 +301,9 @@ class QuadraticRegression:
     def symbolic(self) -> Model:
         """The same loss built by :meth:`Model.from_sympy` (for small n, d, m)."""
         U = sp.Matrix(self.d, self.m, lambda i, j: sp.Symbol(f"U_{i}_{j}"))
-        L = sp.Integer(0)
-        for i in range(self.n):
-            x = sp.Matrix([sp.Float(v) for v in self.X[i]])
-            p = U.T * x
-            f = sp.Float(self.c) * (p.T * p)[0, 0]
-            L += (f - sp.Float(self.y[i])) ** 2
-        L = L / (2 * self.n)
+        rows = [sp.Matrix([sp.Float(v) for v in self.X[i]]) for i in range(self.n)]
+        labels = [sp.Float(self.y[i]) for i in range(self.n)]
+        L = quadratic_regression_loss_expr(rows, labels, U, sp.Float(self.c))
         return Model.from_sympy(L, [str(s) for s in U], name="quadratic regression (sympy)")
 
     def init(self, scale: float = 0.1, seed: int = 0) -> np.ndarray:
@@ -243,9 +318,7 @@ def catapult_map() -> Map:
 
     U = η²f²/n, V = ηλ. V' − 4 = (V − 4)(1 + U), so V0 < 4 keeps V < 4 and V0 > 4 diverges.
     """
-    return Map.from_sympy(
-        ["U*(1 - V + U)**2", "V - U*(4 - V)"], state=["U", "V"], name="catapult (U, V)"
-    )
+    return Map.from_sympy(list(CATAPULT_MAP_EXPRS), state=["U", "V"], name="catapult (U, V)")
 
 
 def nqm_map() -> Map:
@@ -255,7 +328,7 @@ def nqm_map() -> Map:
     (w = κη²(g − y)y scales like the residual, u like its square).
     """
     return Map.from_sympy(
-        ["(1 - v + u + w)**2*u", "(1 - v + u + w)*w", "v - u*(4 - v) - 4*w"],
+        list(NQM_MAP_EXPRS),
         state=["u", "w", "v"],
         name="NQM (u, w, v)",
     )

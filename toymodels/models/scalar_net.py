@@ -28,12 +28,21 @@ import sympy as sp
 from .._validate import as_float_array, positive_int
 from ..model import Model
 
-__all__ = ["CITATION", "ScalarNet"]
+__all__ = ["CITATION", "ScalarNet", "scalar_net_loss_expr"]
 
 CITATION = (
     "Kreisler, Nacson, Soudry, Carmon, 'Gradient descent monotonically decreases the sharpness "
     "of gradient flow solutions in scalar networks and beyond', ICML 2023 (arXiv 2305.13064)"
 )
+
+
+def scalar_net_loss_expr(w: Any, y: Any) -> sp.Expr:
+    """L(w) = (Π_i w_i − y)²/2 as a sympy expression (``w`` a sequence of symbols, ``y`` any).
+
+    :meth:`ScalarNet.symbolic` builds its loss with this function and ``proofs_check.scalar_net``
+    proves its identities about it (the numpy twins of :class:`ScalarNet` are checked against it).
+    """
+    return (sp.Mul(*w) - y) ** 2 / 2
 
 
 class ScalarNet:
@@ -103,7 +112,7 @@ class ScalarNet:
         """The same loss from sympy."""
         w = sp.symbols(f"w0:{self.depth}")
         return Model.from_sympy(
-            (sp.Mul(*w) - sp.Float(self.y, 17)) ** 2 / 2,
+            scalar_net_loss_expr(w, sp.Float(self.y, 17)),
             [str(s) for s in w],
             name="scalar net (sympy)",
         )

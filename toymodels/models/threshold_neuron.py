@@ -49,6 +49,8 @@ __all__ = [
     "ProductModel",
     "ReluNet",
     "SparseCodingData",
+    "g_mean_expr",
+    "mean_model_loss_expr",
     "overshoot_limit",
     "predicted_threshold",
     "test_accuracy",
@@ -71,6 +73,14 @@ class Loss:
     d1: Callable[[np.ndarray], np.ndarray]
     d2: Callable[[np.ndarray], np.ndarray]
     c: float
+
+    def sympy(self, t: sp.Symbol | None = None) -> sp.Expr:
+        """ℓ as a sympy expression in ``t`` (default: a real symbol ``t``), parsed from
+        :attr:`expr`: the expression :meth:`ProductModel.symbolic` compiles and
+        ``proofs_check.threshold_neuron`` proves on (value, d1, d2 and c are checked against it).
+        """
+        t = sp.Symbol("t", real=True) if t is None else t
+        return sp.sympify(self.expr, locals={"t": t})
 
 
 def _lsym(t: np.ndarray) -> np.ndarray:
@@ -178,7 +188,7 @@ class ProductModel:
     def symbolic(self) -> Model:
         """The same loss from sympy (cross-checked against the numpy twins in the tests)."""
         u, v, t = sp.symbols("u v t", real=True)
-        expr = sp.sympify(self.loss.expr, locals={"t": t}).subs(t, u * v)
+        expr = self.loss.sympy(t).subs(t, u * v)
         return Model.from_sympy(expr, ["u", "v"], name=f"product (sympy, {self.loss.name})")
 
     def eta_star(self, u0: Any, v0: Any) -> np.ndarray:
@@ -238,6 +248,22 @@ def g_mean(b: Any, s: float = 1.0) -> np.ndarray:
     return b * ndtr(z) + s * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
 
 
+def g_mean_expr(b: Any, s: Any) -> sp.Expr:
+    """Sympy twin of :func:`g_mean`: g(b) = bΦ(b/s) + sφ(b/s), Φ written with erf.
+
+    Used by :meth:`MeanModel.symbolic` and proven on by ``proofs_check.threshold_neuron``.
+    """
+    Phi = (1 + sp.erf(b / (s * sp.sqrt(2)))) / 2
+    phi = sp.exp(-(b**2) / (2 * s**2)) / sp.sqrt(2 * sp.pi)
+    return b * Phi + s * phi
+
+
+def mean_model_loss_expr(a: Any, b: Any, s: Any) -> sp.Expr:
+    """L(a, b) = ℓ_sym(a·g(b)) as a sympy expression (ℓ_sym from :data:`LOSSES`)."""
+    t = sp.Symbol("t", real=True)
+    return LOSSES["logistic_sym"].sympy(t).subs(t, a * g_mean_expr(b, s))
+
+
 class MeanModel:
     """L(a, b) = ℓ_sym(a·g(b)), g(b) = E relu(sZ + b): the bias phase transition in 2-D.
 
@@ -294,11 +320,8 @@ class MeanModel:
         """The same loss from sympy (erf form of Φ)."""
         a, b = sp.symbols("a b", real=True)
         s = sp.Float(self.s, 17)
-        Phi = (1 + sp.erf(b / (s * sp.sqrt(2)))) / 2
-        phi = sp.exp(-(b**2) / (2 * s**2)) / sp.sqrt(2 * sp.pi)
-        g = b * Phi + s * phi
         return Model.from_sympy(
-            sp.log(2 * sp.cosh(a * g / 2)), ["a", "b"], name="mean model (sympy)"
+            mean_model_loss_expr(a, b, s), ["a", "b"], name="mean model (sympy)"
         )
 
     def eta_star(self, b0: float = 0.0) -> float:

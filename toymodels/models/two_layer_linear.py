@@ -24,7 +24,16 @@ import sympy as sp
 from .._validate import as_float_array, positive_int
 from ..model import Model
 
-__all__ = ["CITATION", "WideLinearNet", "balanced_line_map", "uv_model"]
+__all__ = [
+    "CITATION",
+    "UV_BALANCED_LINE_EXPR",
+    "UV_LOSS_EXPR",
+    "WideLinearNet",
+    "balanced_line_map",
+    "depth2_loss_expr",
+    "uv_model",
+    "wide_linear_loss_expr",
+]
 
 CITATION = (
     "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari, 'The large learning rate phase of deep "
@@ -32,10 +41,33 @@ CITATION = (
 )
 
 
+#: L(u, v) = ½(uv − y)² in ``u``, ``v``, ``y``: compiled by :func:`uv_model`, proven on by
+#: ``proofs_check.uv_model``
+UV_LOSS_EXPR = "(u*v - y)**2/2"
+#: GD on the balanced line u = v = w: w ↦ w(1 + η(y − w²)) (:func:`balanced_line_map`)
+UV_BALANCED_LINE_EXPR = "w*(1 + eta*(y - w**2))"
+
+
+def wide_linear_loss_expr(u: Any, v: Any, y: Any) -> sp.Expr:
+    """½(n^{-1/2} vᵀu − y)² as a sympy expression for sequences ``u``, ``v`` of length n.
+
+    Used by :meth:`WideLinearNet.symbolic` and by ``proofs_check.catapult`` (the explicit-vector
+    derivation of the catapult map); entries and ``y`` may be symbolic.
+    """
+    f = sum(a * b for a, b in zip(u, v, strict=True)) / sp.sqrt(len(u))
+    return (f - y) ** 2 / 2
+
+
+def depth2_loss_expr(a: Any, b: Any, Phi: Any) -> sp.Expr:
+    """(aᵀb − Φ)²/2 as a sympy expression (:meth:`Depth2Linear.symbolic`, ``proofs_check``)."""
+    m = sum((x * z for x, z in zip(a, b, strict=True)), sp.Integer(0))
+    return (m - Phi) ** 2 / 2
+
+
 def uv_model(y: float = 1.0) -> Model:
     """L(u, v) = ½(uv − y)² (sympy form; exact gradient / Hessian / third derivatives)."""
     return Model.from_sympy(
-        "(u*v - y)**2/2", ["u", "v"], constants={"y": y}, name=f"uv (y={y:g})", citation=CITATION
+        UV_LOSS_EXPR, ["u", "v"], constants={"y": y}, name=f"uv (y={y:g})", citation=CITATION
     )
 
 
@@ -44,7 +76,7 @@ def balanced_line_map(y: float = 1.0):
     from ..maps import Map
 
     return Map.from_sympy(
-        "w*(1 + eta*(y - w**2))", state="w", param="eta", constants={"y": y}, name="uv balanced"
+        UV_BALANCED_LINE_EXPR, state="w", param="eta", constants={"y": y}, name="uv balanced"
     )
 
 
@@ -114,8 +146,9 @@ class WideLinearNet:
 
         u = sp.symbols(f"u0:{self.n}")
         v = sp.symbols(f"v0:{self.n}")
-        f = sum(a * b for a, b in zip(u, v, strict=True)) / sp.sqrt(self.n)
-        return Model.from_sympy((f - sp.Float(self.y)) ** 2 / 2, [*map(str, u), *map(str, v)])
+        return Model.from_sympy(
+            wide_linear_loss_expr(u, v, sp.Float(self.y)), [*map(str, u), *map(str, v)]
+        )
 
     def init(self, seed: int = 0) -> np.ndarray:
         """u, v ~ N(0, I_n) (Lewkowycz et al.'s NTK initialisation)."""
@@ -194,9 +227,8 @@ class Depth2Linear:
         """The same loss from sympy."""
         a = sp.symbols(f"a0:{self.d}")
         b = sp.symbols(f"b0:{self.d}")
-        m = sum((x * z for x, z in zip(a, b, strict=True)), sp.Integer(0))
         return Model.from_sympy(
-            (m - sp.Float(self.Phi, 17)) ** 2 / 2,
+            depth2_loss_expr(a, b, sp.Float(self.Phi, 17)),
             [*map(str, a), *map(str, b)],
             name="depth-2 linear (sympy)",
         )
