@@ -24,6 +24,7 @@ import pytest
 from scipy.optimize import brentq
 
 import toymodels as tm
+from toymodels.claims import ClaimDisagreement
 from toymodels.models.threshold_net import (
     FIG1_SETTING,
     ReluNet,
@@ -54,6 +55,38 @@ def net50():
 def _setup(data, net, seed):
     X, y = data.sample(N, seed)
     return X, y, net.init(seed)
+
+
+def mean_curvature_indep(net: ReluNet, theta: np.ndarray, X: np.ndarray, y: np.ndarray):
+    """(curvature along the mean direction, 1/4 sum_i G_i^2) computed here from theta by hand.
+
+    f is linear in a, so the a-block of the Hessian is mean_k l2(y_k f_k) phi_k phi_k^T exactly,
+    l2(t) = 1/(2 + 2cosh t) for l(t) = log(1 + e^-t); along the unit direction a ~ G (free a)
+    this is mean l2 (phi.G/|G|)^2. With a tied second layer (a = alpha sign(a)) GD sees
+    d2L/dalpha2 = mean l2 (phi.sign(a))^2. No library curvature helper (FD-HVP,
+    mean_direction) is used.
+    """
+    m, d = net.m, net.d
+    W = theta[: m * d].reshape(m, d)
+    b = theta[m * d : m * d + m]
+    a = theta[m * d + m :]
+    h = X @ W.T
+    phi = np.maximum(h + b, 0.0)
+    if net.variant == "odd":
+        phi = phi - np.maximum(b - h, 0.0)
+    f = phi @ a
+    lpp = 1.0 / (2.0 + 2.0 * np.cosh(y * f))
+    G = phi.mean(axis=0)
+    direction = np.where(a < 0, -1.0, 1.0) if net.second_layer == "tied" else G / np.linalg.norm(G)
+    F = phi @ direction
+    return float(np.mean(lpp * F * F)), 0.25 * float(G @ G)
+
+
+# the library's eta_mean = 2/rayleigh_mean is a central difference (eps = 1e-4) of the gradient
+# along a direction in which f is linear: its error is O(eps^2 * 4th derivative of l) relative,
+# measured <= 6e-9 (plain net) and 2.2e-7 (tied Fig. 1 net) against the closed form above, so
+# rtol 1e-6 (the x1.2 mutant of eta_mean is 2e5 times that)
+ETA_MEAN_RTOL = 1e-6
 
 
 # ------------------------------------------------------------------------------ plumbing
@@ -155,46 +188,66 @@ def test_predicted_threshold_is_two_over_rayleigh(data, net50):
 
 @pytest.mark.claim(
     paper=PAPER,
-    where="mean model vs full net, brief C9 (reconstruction: ¼ΣḠ² and η_mean are derived)",
+    where="mean model vs full net, brief C9 (reconstructed net; the 15% band and the bias signs "
+    "are the brief's measurements, ¼ΣḠ² and η_mean its derivation)",
     statement="m=50 plain net (w~N(0,I/d), a=±1/√m, b=0), seeds 0 and 2: the curvature along the "
     "mean direction is within 15% of ¼Σ_iḠ_i²; b̄ after 50 GD steps is > 0 at 0.8·η_mean "
-    "and < −0.02 at 1.4·η_mean, η_mean = 2/(that curvature)",
+    "and < −0.02 at 1.4·η_mean, η_mean = 2/(that curvature), checked against the closed form",
+    basis="empirical",
 )
 @pytest.mark.parametrize("seed", [0, 2])
 def test_c9_mean_model_curvature_and_bias_onset(claim, data, net50, seed):
     X, y, th0 = _setup(data, net50, seed)
     p = predicted_threshold(net50, th0, X, y, lanczos_iters=0)
-    claim.check(predicted=p.mean_model, measured=p.rayleigh, rtol=0.15, seed=seed)
-    out = train(net50, X, y, p.eta_mean * np.array([0.8, 1.4]), 50, th0, record_every=50)
+    curv, mean_model = mean_curvature_indep(net50, th0, X, y)
+    eta_mean = 2.0 / curv
+    # the library's curvature, η_mean and ¼ΣḠ² against the closed forms (tolerances: see
+    # ETA_MEAN_RTOL; ¼ΣḠ² is the same sum twice, rounding only)
+    claim.check(predicted=curv, measured=p.rayleigh, rtol=ETA_MEAN_RTOL, note="vᵀHv, mean dir.")
+    claim.check(predicted=eta_mean, measured=p.eta_mean, rtol=ETA_MEAN_RTOL, note="η_mean")
+    claim.check(predicted=mean_model, measured=p.mean_model, rtol=1e-12, note="¼ΣḠ²")
+    # the mean model leaves out the fluctuation of ℓ''(yf) and of φ·v around their means; the
+    # brief measured 6% below ¼ΣḠ² (1.931 vs 2.051, seeds 0–3 within 11%): its 15% band
+    claim.check(predicted=mean_model, measured=curv, rtol=0.15, seed=seed, note="mean model")
+    out = train(net50, X, y, eta_mean * np.array([0.8, 1.4]), 50, th0, record_every=50)
     b_lo, b_hi = out["bias_mean"][-1]
-    claim.record(predicted="b̄ > 0 at 0.8η, < −0.02 at 1.4η", measured=[b_lo, b_hi])
-    assert b_lo > 0
-    assert b_hi < -0.02
+    # brief §4.3: +0.014 (sub-threshold fitting drift) and −0.044/−0.047 (seeds 0/2)
+    claim.check(predicted=0.0, measured=b_lo, relation=">=", note="b̄_50 at 0.8η_mean")
+    claim.check(predicted=-0.02, measured=b_hi, relation="<=", note="b̄_50 at 1.4η_mean")
 
 
 @pytest.mark.claim(
     paper=PAPER,
-    where="phase transition of the bias, full net (reconstruction: η_mean is the brief's)",
-    statement="the root η_c of b̄_T(η) = 0 (T = 50, m = 50, seed 0) lies within [0.8, 1.3]·η_mean, "
-    "η_mean = 2/rayleigh_mean(θ_0)",
+    where="phase transition of the bias, full net (reconstructed net; the paper's 'sharp phase "
+    "transition' [abstract] located at the brief's mean-model η_mean)",
+    statement="the root η_c of b̄_T(η) = 0 (T = 50, m = 50, seed 0) is η_mean = 2/(curvature "
+    "along the mean direction at θ_0) within 10%",
+    basis="reconstruction",
 )
 def test_bias_transition_root_vs_mean_model(claim, data, net50):
-    # tolerance: the brief measured the crossing between 1.0 and 1.1 η_mean for seeds 0, 2, 3 and
-    # ≈15% later for seed 1 (§4.3); here seeds 0-3 give 1.067, 1.072, 1.049, 1.153
     X, y, th0 = _setup(data, net50, 0)
-    eta_mean = predicted_threshold(net50, th0, X, y, lanczos_iters=0).eta_mean
+    curv, _ = mean_curvature_indep(net50, th0, X, y)
+    eta_mean = 2.0 / curv
+    lib = predicted_threshold(net50, th0, X, y, lanczos_iters=0).eta_mean
+    claim.check(predicted=eta_mean, measured=lib, rtol=ETA_MEAN_RTOL, note="library η_mean")
 
     def bbar(r: float) -> float:
         return float(train(net50, X, y, np.array([r * eta_mean]), 50, th0, 50)["bias_mean"][-1, 0])
 
     ratio = brentq(bbar, 0.8, 1.6, xtol=1e-4)
-    claim.record(predicted=1.0, measured=ratio, note="η_c/η_mean; asserted in [0.8, 1.3]")
-    assert 0.8 <= ratio <= 1.3
+    # tolerance: in T = 50 steps the sub-threshold fitting drift (+0.014 per 50 steps, brief
+    # §4.3) must be overcome by an oscillation growing like (1 + 2(η/η_mean − 1))^t, which
+    # delays the crossing by ≈ ln(amplitude ratio)/(2T) ≈ 0.05 above η_mean; the brief measured
+    # 1.05–1.15 over seeds 0–3 (here seed 0: 1.067). 0.1 is that offset bound; brentq's xtol
+    # 1e-4 is negligible. The old window [0.8, 1.3] did not see a 20% error in η_mean
+    claim.check(predicted=1.0, measured=ratio, tol=0.1, note="η_c/η_mean")
 
 
-def _fig1_run(data, seed, grid, steps):
+def _fig1_run(claim, seed, grid, steps):
     data, X, y, net, th0 = fig1_setting(seed, D, N, LAM)
-    eta_mean = predicted_threshold(net, th0, X, y, lanczos_iters=0).eta_mean
+    eta_mean = 2.0 / mean_curvature_indep(net, th0, X, y)[0]  # d2L/dalpha2, closed form
+    lib = predicted_threshold(net, th0, X, y, lanczos_iters=0).eta_mean
+    claim.check(predicted=eta_mean, measured=lib, rtol=ETA_MEAN_RTOL, note="library eta_mean")
     out = train(net, X, y, eta_mean * np.asarray(grid), steps, th0, record_every=steps)
     acc = test_accuracy(net, out["theta"], data, 5000, seed=TEST_SEED)
     return acc, out["bias_mean"][-1]
@@ -206,23 +259,28 @@ def _fig1_run(data, seed, grid, steps):
     statement="test accuracy on fresh samples is higher for a step size above the threshold "
     "(4·η_mean) than for step sizes at or below it (0.5, 1·η_mean), by > 5 points; "
     "setting: " + FIG1,
+    basis="reconstruction",
 )
 def test_fig1_large_steps_generalise_reconstructed_setting(claim, data):
-    acc, bias = _fig1_run(data, 0, [0.5, 1.0, 4.0], 200)
-    claim.record(
-        predicted="acc(4η) > max(acc(0.5η), acc(η)) + 0.05",
-        measured=acc,
-        bias=bias,
+    acc, bias = _fig1_run(claim, 0, [0.5, 1.0, 4.0], 200)
+    # the paper's message read as a margin of 5 points (Fig. 1's accuracy axis was not read)
+    claim.check(
+        predicted=0.05,
+        measured=float(acc[2] - max(acc[0], acc[1])),
+        relation=">=",
+        note="acc(4η_mean) − max(acc(0.5η_mean), acc(η_mean))",
+        acc=acc,
         eta_over_eta_mean=[0.5, 1.0, 4.0],
     )
+    # the large step learns the threshold neuron (β < −1), the small ones do not (β > −1)
+    claim.check(predicted=-1.0, measured=float(bias[2]), relation="<=", note="β at 4η_mean")
+    claim.check(predicted=-1.0, measured=float(bias[1]), relation=">=", note="β at η_mean")
     claim.note(
         "measured (T=200, seed 0): test acc 0.545/0.552/0.701, shared bias β −0.24/−0.29/−1.98; "
         "1ᵀx (β=0) scores 0.586, the oracle soft threshold at 2.5 scores 0.74. Mechanism: β drops "
         "during the first ~5 steps while α flips sign (catapult-like; β_5 = −0.06/−0.43/−3.1 at "
         "0.8/2/4·η_mean), then W memorises (train acc 1.0) and β freezes"
     )
-    assert acc[2] > max(acc[0], acc[1]) + 0.05
-    assert bias[2] < -1.0 < bias[1]
 
 
 @pytest.mark.slow
@@ -231,12 +289,20 @@ def test_fig1_large_steps_generalise_reconstructed_setting(claim, data):
     where="Fig. 1 (reconstructed setting, 3 data seeds, T = 1000)",
     statement="for each seed, the best test accuracy over η ∈ {3, 3.5, 4}·η_mean beats the best "
     "over η ∈ {0.5, 1}·η_mean by > 5 points (setting as in the fast test, T = 1000)",
+    basis="reconstruction",
 )
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_fig1_reconstructed_setting_seeds(claim, data, seed):
-    acc, bias = _fig1_run(data, seed, [0.5, 1.0, 3.0, 3.5, 4.0], 1000)
-    claim.record(predicted="max large > max small + 0.05", measured=acc, bias=bias, seed=seed)
-    assert acc[2:].max() > acc[:2].max() + 0.05
+    acc, bias = _fig1_run(claim, seed, [0.5, 1.0, 3.0, 3.5, 4.0], 1000)
+    claim.check(
+        predicted=0.05,
+        measured=float(acc[2:].max() - acc[:2].max()),
+        relation=">=",
+        note="max acc over {3, 3.5, 4}η_mean − max over {0.5, 1}η_mean",
+        acc=acc,
+        bias=bias,
+        seed=seed,
+    )
 
 
 @pytest.mark.claim(
@@ -244,9 +310,11 @@ def test_fig1_reconstructed_setting_seeds(claim, data, seed):
     where="Fig. 1, generic net of the brief (plain ReLU, w~N(0,I/d), free a=±1/√m, free b)",
     statement="test accuracy on fresh samples is higher at 3·η_mean than at 0.8·η_mean "
     "(m=50, n=300, T=1000, seed 0)",
+    basis="reconstruction",
 )
 @pytest.mark.xfail(
     strict=True,
+    raises=ClaimDisagreement,
     reason="the net memorises the 300 samples (train acc 1.0) and stays at chance on fresh data "
     "although the large-step run learns negative biases (measured: test 0.505/0.504, "
     "b̄ +0.024/−0.268, train acc 1.0/1.0; "
@@ -255,13 +323,16 @@ def test_fig1_reconstructed_setting_seeds(claim, data, seed):
 )
 def test_fig1_generic_net_refuted(claim, data, net50):
     X, y, th0 = _setup(data, net50, 0)
-    eta_mean = predicted_threshold(net50, th0, X, y, lanczos_iters=0).eta_mean
+    eta_mean = 2.0 / mean_curvature_indep(net50, th0, X, y)[0]
     out = train(net50, X, y, eta_mean * np.array([0.8, 3.0]), 1000, th0, record_every=1000)
     acc = test_accuracy(net50, out["theta"], data, 5000, seed=TEST_SEED)
-    claim.record(
-        predicted="acc(3η) > acc(0.8η) + 0.05",
-        measured=acc,
+    # the same 5-point reading of Fig. 1 as in the reconstructed setting
+    claim.check(
+        predicted=0.05,
+        measured=float(acc[1] - acc[0]),
+        relation=">=",
+        note="acc(3η_mean) − acc(0.8η_mean)",
+        acc=acc,
         bias_mean=out["bias_mean"][-1],
         train_acc=out["train_acc"][-1],
     )
-    assert acc[1] > acc[0] + 0.05
