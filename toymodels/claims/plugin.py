@@ -161,15 +161,37 @@ class _Tracker:
         )
 
 
-def _xfail_problem(item: Any, excinfo: Any, recorder: ClaimRecorder) -> str:
-    """Why an xfailed claim test is *not* a refutation ("" when it is one)."""
+def _applied_xfail(item: Any) -> tuple[bool, Any] | None:
+    """``(strict, raises)`` of the xfail mark pytest applied to ``item``; None if none applied.
+
+    With several xfail marks pytest applies the first whose condition holds, which need not be
+    the closest one: read pytest's own evaluation (stored on the item) when it is available.
+    """
+    try:
+        from _pytest.skipping import xfailed_key
+    except ImportError:  # pragma: no cover - pytest moved its internals
+        xfailed_key = None
+    if xfailed_key is not None:
+        missing = object()
+        xfailed = item.stash.get(xfailed_key, missing)
+        if xfailed is not missing:
+            return None if xfailed is None else (bool(xfailed.strict), xfailed.raises)
+    # fallback for a pytest without that stash key: the closest mark
     marker = item.get_closest_marker("xfail")
     if marker is None:
-        return "imperative pytest.xfail() is not a refutation; use a strict xfail marker"
+        return None
     strict = marker.kwargs.get("strict", item.config.getini("xfail_strict"))
+    return bool(strict), marker.kwargs.get("raises")
+
+
+def _xfail_problem(item: Any, excinfo: Any, recorder: ClaimRecorder) -> str:
+    """Why an xfailed claim test is *not* a refutation ("" when it is one)."""
+    applied = _applied_xfail(item)
+    if applied is None:
+        return "imperative pytest.xfail() is not a refutation; use a strict xfail marker"
+    strict, raises = applied
     if not strict:
         return "the xfail marker must be strict=True"
-    raises = marker.kwargs.get("raises")
     allowed = raises if isinstance(raises, tuple) else (raises,)
     if not allowed or any(r is not ClaimDisagreement for r in allowed):
         return "the xfail marker must say raises=ClaimDisagreement"
@@ -298,8 +320,14 @@ def _session_plugin_class() -> type:
                 if wasxfail is None:
                     tracker.set("not_run", f"skipped: {_skip_reason(rep)}")
                     return
-                if when == "setup":  # xfail(run=False)
-                    msg = "xfail(run=False) never runs the claim check: not a refutation"
+                if when == "setup":
+                    if str(wasxfail).startswith("[NOTRUN]"):  # xfail(run=False)
+                        msg = "xfail(run=False) never runs the claim check: not a refutation"
+                    else:  # a fixture crashed (or called pytest.xfail) under an xfail mark
+                        msg = (
+                            f"setup failed under xfail ({_crash_message(rep)}): the claim "
+                            "check never ran, not a refutation"
+                        )
                     _turn_into_failure(rep, f"claim error: {msg}")
                     tracker.set("error", msg)
                     return

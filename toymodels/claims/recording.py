@@ -129,7 +129,18 @@ def to_plain(value: Any, name: str, *, strict: bool = True, _depth: int = 0) -> 
             str(k): to_plain(v, f"{name}[{k!r}]", strict=strict, _depth=_depth + 1)
             for k, v in value.items()
         }
-    if isinstance(value, (Sequence, Set)) and not isinstance(value, (bytes, bytearray)):
+    if isinstance(value, Set):
+        # sorted: a set's iteration order depends on string hashing (PYTHONHASHSEED), which
+        # would make reports differ between runs and equal sets compare unequal elementwise
+        items = [
+            to_plain(v, f"{name}[{i}]", strict=strict, _depth=_depth + 1)
+            for i, v in enumerate(value)
+        ]
+        try:
+            return sorted(items)
+        except TypeError:  # mixed types: a deterministic order all the same
+            return sorted(items, key=lambda v: (type(v).__name__, repr(v)))
+    if isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         return [
             to_plain(v, f"{name}[{i}]", strict=strict, _depth=_depth + 1)
             for i, v in enumerate(value)
