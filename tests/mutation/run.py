@@ -472,6 +472,7 @@ class Runner:
         self.t0 = time.monotonic()
         self.lock = threading.Lock()
         self.baselines: dict[tuple[str, ...], RunResult] = {}
+        self.baseline_locks: dict[tuple[str, ...], threading.Lock] = {}
         self.snapshot_hash = ""
 
     # -- helpers
@@ -496,6 +497,13 @@ class Runner:
 
     # -- baselines
     def baseline(self, tests: tuple[str, ...]) -> RunResult:
+        """The unmutated run of ``tests`` (run once; concurrent callers wait for it)."""
+        with self.lock:
+            key_lock = self.baseline_locks.setdefault(tests, threading.Lock())
+        with key_lock:
+            return self._baseline_locked(tests)
+
+    def _baseline_locked(self, tests: tuple[str, ...]) -> RunResult:
         with self.lock:
             if tests in self.baselines:
                 return self.baselines[tests]
