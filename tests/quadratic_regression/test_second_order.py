@@ -3,7 +3,7 @@
 Agarwala, Pedregosa, Pennington, "Second-order regression models exhibit progressive sharpening to
 the edge of stability" (ICML 2023). The paper's normalisation and theorem could not be read; the
 model instance (one datapoint, z(θ) = z0 + J0·θ + (q/2)θᵀdiag(1, −1)θ) and its exact (p, x) map
-are the brief's reconstruction, so every claim here is labelled "reconstruction".
+are the brief's reconstruction, so every claim here has basis "reconstruction".
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ AGARWALA = "Agarwala, Pedregosa, Pennington (ICML 2023) [reconstruction]"
 
 @pytest.mark.claim(
     paper=AGARWALA,
+    basis="reconstruction",
     where="brief §1.2 (exact reduction)",
     statement="parameter GD equals the (p, x) map p' = p(1-x) + p²(p-p*), "
     "x' = x(1+p²) - 4p(p-p*) to 1e-12",
@@ -59,44 +60,53 @@ def admissible_batch(rng, n, ps_range, x_range=(1e-3, 3.0)):
 
 @pytest.mark.claim(
     paper=AGARWALA,
+    basis="reconstruction",
     where="brief §2.3 (admissibility invariant)",
     statement="|2(p - p*)| <= x is preserved by the dynamics",
 )
-@given(seed=st.integers(0, 2**32 - 1))
-def test_admissibility_preserved(claim, seed):
-    ps, s0 = admissible_batch(np.random.default_rng(seed), 256, (-0.99, 0.99))
+def test_admissibility_preserved(claim):
+    # fixed seeded batch (reproducible): 1024 runs
+    ps, s0 = admissible_batch(np.random.default_rng(2023), 1024, (-0.99, 0.99))
     tr = tm.iterate(second_order_map_family()(ps), s0, 500, record_every=1)
     p, x = tr.theta[..., 0], tr.theta[..., 1]
     alive = np.isfinite(p) & np.isfinite(x)  # diverged members are NaN after divergence
     slack = np.where(alive, x - np.abs(2 * (p - ps)), np.inf)
     worst = float(np.min(slack / np.where(alive, np.maximum(1.0, np.abs(x)), 1.0)))
-    claim.record(predicted=0.0, measured=worst, note="min of (x - |2(p-p*)|)/max(1,x)")
-    assert worst >= -1e-12
+    # signed min of (x - |2(p-p*)|)/max(1,x); slack 1e-12 = relative round-off over 500 steps
+    claim.check(predicted=0.0, measured=worst, tol=1e-12, relation=">=")
 
 
 @pytest.mark.claim(
     paper=AGARWALA,
+    basis="reconstruction",
     where="brief §2.3 (edge of stability)",
     statement="every converged run ends with 2|p*| <= ηλ_inf <= 2",
 )
-@given(seed=st.integers(0, 2**32 - 1))
-def test_converged_sharpness_window(claim, seed):
-    ps, s0 = admissible_batch(np.random.default_rng(seed), 128, (-0.99, 0.99))
+def test_converged_sharpness_window(claim):
+    ps, s0 = admissible_batch(np.random.default_rng(2023), 512, (-0.99, 0.99))
     tr = tm.iterate(second_order_map_family()(ps), s0, 10_000, record_every=0)
     p, x = tr.final[:, 0], tr.final[:, 1]
     conv = ~tr.diverged & (np.abs(p) < 1e-14)
     lo = x[conv] - 2 * np.abs(ps[conv])
-    claim.record(
-        predicted="[2|p*|, 2]",
-        measured=f"{conv.sum()} converged; "
-        f"min x-2|p*| = {lo.min():.3g}, max x = {x[conv].max():.6g}",
-    )
-    assert conv.sum() > 0
-    assert np.all(lo >= -1e-9) and np.all(x[conv] <= 2 + 1e-9)
+    claim.check(predicted=1, measured=int(conv.sum()), relation=">=")
+    # slack 1e-9: the brief's convergence criterion |p| < 1e-14 leaves x within ~1e-12 of x_inf
+    claim.check(predicted=0.0, measured=float(lo.min()), tol=1e-9, relation=">=")
+    claim.check(predicted=2.0, measured=float(x[conv].max()), tol=1e-9, relation="<=")
+    # two-sided sharpness check: x = ηλ with λ = |J|² is η S at a minimum (Hessian J Jᵀ), so
+    # parameter GD on the model must end with η · sharpness (library) = η |J(θ)|² (hand): a
+    # converged run from z0 = 0.3, J0 = (1, 0.5), q = 1, η = 0.9
+    eta, J0, qq = 0.9, np.array([1.0, 0.5]), 1.0
+    m = second_order_model(0.3, (1.0, 0.5), qq)
+    th = tm.gd(m, [0.0, 0.0], eta, 5000, record_every=0).final
+    J = J0 + qq * np.array([1.0, -1.0]) * th
+    # rtol 1e-9: at the minimum |z| < 1e-14 the Hessian is J Jᵀ + z q diag(1,-1): 1e-14 off
+    claim.check(predicted=eta * float(J @ J), measured=eta * float(tm.sharpness(m, th)), rtol=1e-9)
+    claim.check(predicted=2.0, measured=eta * float(J @ J), relation="<=")
 
 
 @pytest.mark.claim(
     paper=AGARWALA,
+    basis="reconstruction",
     where="brief §2.3 (no stable minimum)",
     statement="for |p*| in [1.01, 1.5] GD never converges (1e5 steps)",
 )
@@ -112,6 +122,7 @@ def test_no_convergence_beyond_unit_offset(claim):
 
 @pytest.mark.claim(
     paper=AGARWALA,
+    basis="reconstruction",
     where="brief §1.2 (invariant axis J2 = 0)",
     statement="on c0 = x0 with p* = -a, Z = 1 - p/p* follows Chen's F_a",
 )
