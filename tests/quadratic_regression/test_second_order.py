@@ -21,7 +21,7 @@ from toymodels.models.quadratic_regression import (
     second_order_model,
 )
 
-AGARWALA = "Agarwala, Pedregosa, Pennington (ICML 2023) [reconstruction]"
+AGARWALA = "Agarwala, Pedregosa, Pennington (ICML 2023)"  # basis reconstruction on every claim
 
 
 @pytest.mark.claim(

@@ -20,7 +20,8 @@ import toymodels as tm
 from toymodels.models.quadratic_regression import two_cycle
 from toymodels.models.two_layer_linear import balanced_line_map, uv_model
 
-UNIVERSALITY = "Chen et al. (TMLR 2024) Thm 2.1, via the uv net [brief §2.2, derived]"
+# Chen et al. Thm 2.1 seen through the uv net (brief §2.2): each `where` starts "Thm 2.1 via uv"
+UNIVERSALITY = "Chen, Balasubramanian, Ghosal, Agrawalla (TMLR 2024)"
 LEWKOWYCZ = "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari (2020)"
 FLIPS = [1.0, math.sqrt(5) - 1, 1.288031754483, 1.299227939650, 1.301628914037]
 
@@ -55,7 +56,7 @@ def test_imbalance_law(claim, u, v, eta):
 
 @pytest.mark.claim(
     paper=UNIVERSALITY,
-    where="balanced line u = v; proofs_check uv_balanced_line",
+    where="Thm 2.1 via uv: balanced line u = v; proofs_check uv_balanced_line",
     statement="on u = v, GD is g_η(w) = w(1 + η(1 - w²)) and uv follows F_η",
     basis="derived",
 )
@@ -71,7 +72,8 @@ def test_balanced_line_is_cubic_map(claim, w0, eta):
 
 @pytest.mark.claim(
     paper=UNIVERSALITY,
-    where="first period doubling (η in [1.02, 1.22]); proofs_check cubic_two_cycle and "
+    where="Thm 2.1 via uv: "
+    "first period doubling (η in [1.02, 1.22]); proofs_check cubic_two_cycle and "
     "uv_balanced_line",
     statement="from (0.3, 0.5) uv ends on the 2-cycle z± of F_η (1e-8) and the "
     "imbalance decays below 1e-12",
@@ -100,7 +102,8 @@ def test_uv_two_cycle(claim):
 
 @pytest.mark.claim(
     paper=UNIVERSALITY,
-    where="stable phase (η < 1 = 2/λ* at the balanced min); brief §6 item 15 (measured there)",
+    where="Thm 2.1 via uv: "
+    "stable phase (η < 1 = 2/λ* at the balanced min); brief §6 item 15 (measured there)",
     statement="η in [0.5, 0.98]: GD converges to uv = 1 with ηλ_inf < 2, λ_inf = λ_max of the "
     "2x2 Hessian [[v², 2uv - 1], [2uv - 1, u²]]",
     basis="empirical",
@@ -140,7 +143,8 @@ def _check_flip(claim, uv_cascade, k):
 
 @pytest.mark.claim(
     paper=UNIVERSALITY,
-    where="period-doubling cascade of the full 2-D GD map, first two flips; proofs_check "
+    where="Thm 2.1 via uv: "
+    "period-doubling cascade of the full 2-D GD map, first two flips; proofs_check "
     "cubic_two_cycle_multiplier (+1 at a = 1, -1 at a = √5 - 1) and uv_balanced_line",
     statement="GD on ½(uv-1)² flips at η = 1 and √5-1 (Newton on the 2-D k-step map)",
     basis="derived",
@@ -152,7 +156,8 @@ def test_uv_cascade(claim, uv_cascade, k):
 
 @pytest.mark.claim(
     paper=UNIVERSALITY,
-    where="period-doubling cascade of the full 2-D GD map; the brief's 1-D Newton values "
+    where="Thm 2.1 via uv: "
+    "period-doubling cascade of the full 2-D GD map; the brief's 1-D Newton values "
     "(quadratic_regression.md §6 item 7), not proven exactly",
     statement="GD on ½(uv-1)² flips at η = 1.288031754483, 1.299227939650, 1.301628914037 "
     "(Newton on the 2-D k-step map)",
