@@ -88,6 +88,67 @@ def _converged(model: tm.Model, theta: np.ndarray, tol: float = 1e-12) -> np.nda
     return np.isfinite(g) & (g < tol)
 
 
+# ℓ' written by hand in cancellation-free form (the lambdified sympy derivative of ℓ_sym is a
+# difference of two ≈ 1/4 terms: relative error 1e-17/|t| at small t, useless for a 1e-10 replay)
+DLOSS_HAND = {
+    "logistic_sym": lambda t: np.tanh(t / 2) / 2,
+    "sqrt": lambda t: t / np.sqrt(1 + t * t),
+    "logcosh": np.tanh,
+    "square": lambda t: t,
+}
+
+
+@functools.cache
+def _dloss_fn(loss: str):
+    """ℓ'(t) by hand (not the library's d1), checked once against the sympy ℓ' of
+    :data:`INDEP_LOSS` at |t| ≥ 0.1 where the sympy form has no cancellation."""
+    t = np.array([-3.0, -0.5, 0.1, 0.7, 2.0])
+    ref = sp.lambdify(_T, sp.diff(INDEP_LOSS[loss], _T), "numpy")(t)
+    np.testing.assert_allclose(DLOSS_HAND[loss](t), ref, rtol=1e-13)  # precondition
+    return DLOSS_HAND[loss]
+
+
+GD_PREFIX = 50  # steps of the hand-written GD replay (a prefix of the tested runs)
+
+
+def gd_hand(loss: str, theta0: np.ndarray, eta: np.ndarray, steps: int) -> np.ndarray:
+    """Plain GD θ ← θ − η∇ℓ(uv) with ∂_u = ℓ'(uv)·v, ∂_v = ℓ'(uv)·u, per member (one η per
+    row of ``theta0``); returns the states at steps 0…``steps``, shape (steps + 1, B, 2)."""
+    d1 = _dloss_fn(loss)
+    th = np.array(theta0, dtype=float).reshape(-1, 2)
+    e = np.broadcast_to(np.asarray(eta, dtype=float), th.shape[:1])[:, None]
+    out = [th]
+    for _ in range(steps):
+        u, v = th[:, 0], th[:, 1]
+        g = np.asarray(d1(u * v), dtype=float)
+        th = th - e * np.stack([g * v, g * u], axis=-1)
+        out.append(th)
+    return np.stack(out)
+
+
+def check_is_gd(claim, pm: ProductModel, loss: str, theta0, eta, steps: int = GD_PREFIX) -> None:
+    """Two-sided: ``tm.gd`` on these members (paired: one η per initialisation) is GD with step η.
+
+    Both loops evaluate the same map; they differ only in how ℓ' is rounded (sympy vs library
+    form, ~1e-16 relative per step). On the members used here (η ≤ 1.02η*, |uv| ≤ 2e-2) the GD map
+    contracts u or grows it by at most 1.04 per step and leaves v at rounding, so 50 steps
+    accumulate ≲ 1e-14 relative: rtol 1e-10 is 1e4× that. A 1e-3 error in the step moves the
+    u-factor (1 − ηcv²) by ≥ 2e-4 relative per step, i.e. ≥ 1e-2 after 50 steps.
+    """
+    th0 = np.array(theta0, dtype=float).reshape(-1, 2)
+    e = np.broadcast_to(np.asarray(eta, dtype=float), th0.shape[:1])
+    lib = tm.gd(pm.model, th0, e, steps, record_every=1, paired=True).theta
+    hand = gd_hand(loss, th0, e, steps)
+    assert lib.shape == hand.shape  # precondition: (steps + 1, B, 2)
+    claim.check(
+        predicted=hand,
+        measured=lib,
+        rtol=1e-10,
+        note=f"tm.gd vs hand-written GD, {steps} steps, {th0.shape[0]} members",
+        eta=e,
+    )
+
+
 # ------------------------------------------------------------------ sympy == numpy twins
 @pytest.mark.parametrize("loss", sorted(LOSSES))
 def test_symbolic_matches_numeric(loss):
@@ -123,6 +184,8 @@ def test_c1_line_sharpness(claim, v, loss):
     # and ℓ''(0) rounding remain: rtol 1e-12
     claim.check(predicted=predicted, measured=float(tm.sharpness(pm.model, [0.0, v])), rtol=1e-12)
     claim.check(predicted=predicted, measured=float(pm.line_sharpness(v)), rtol=1e-12, v=v)
+    # the GD map near the line: from (1e-3, v) at ηcv² = 1/2 (u halves per step)
+    check_is_gd(claim, pm, loss, [1e-3, v], 0.5 / predicted, steps=20)
 
 
 @pytest.mark.claim(
@@ -205,6 +268,8 @@ def test_c4_no_threshold_below(claim, u0):
     ratios = np.arange(1, 10) / 10
     tr = tm.gd(pm.model, [u0, V0], es * ratios, 3000, record_every=0)
     ok = _converged(pm.model, tr.final)
+    # the library trajectory is GD with step η (first 3 step sizes, 50-step prefix)
+    check_is_gd(claim, pm, "logistic_sym", [[u0, V0]] * 3, es * ratios[:3])
     claim.check(predicted=ratios.size, measured=int(ok.sum()), tol=0, note="converged runs")
     v_inf = tr.final[:, 1]
     claim.check(
@@ -246,6 +311,8 @@ def test_c5_edge_of_stability_above(claim, loss):
     eta = es * np.linspace(1.02, C5_WINDOW[loss], 8)
     tr = tm.gd(pm.model, [u0, V0], eta, 30_000, record_every=0)
     ok = _converged(pm.model, tr.final)
+    # the library trajectory is GD with step η (first 2 step sizes, 50-step prefix)
+    check_is_gd(claim, pm, loss, [[u0, V0]] * 2, eta[:2])
     claim.check(predicted=eta.size, measured=int(ok.sum()), tol=0, note="converged runs")
     v_inf = tr.final[:, 1]
     sharp = tm.sharpness(pm.model, tr.final)
@@ -399,6 +466,8 @@ def test_c11_final_sharpness_below_edge(claim, loss):
     eta = ratios[:, None] * es[None, :]  # ratio-major, like th0
     tr = tm.gd(pm.model, th0, eta.ravel(), 30_000, record_every=0, paired=True)
     final = tr.final
+    # the library trajectory is GD with step η (first 3 members, 50-step prefix)
+    check_is_gd(claim, pm, loss, th0[:3], eta.ravel()[:3])
     ok = _converged(pm.model, final)
     # a majority converges (the rest diverge beyond the upper edge): a precondition
     assert ok.sum() >= ok.size // 2
