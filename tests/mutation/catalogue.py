@@ -55,6 +55,8 @@ T_DYN = "tests/core/test_dynamics.py"
 T_ORBITS = "tests/core/test_orbits.py"
 T_PHASES = "tests/core/test_phases.py"
 T_SWEEP = "tests/core/test_sweep.py"
+T_PLANTED = "tests/core/test_planted_maps.py"
+T_SGD = "tests/core/test_sgd.py"
 T_NUMBA = "tests/core/test_numba_backend.py"
 T_PLUGIN = "tests/test_claims_plugin.py"
 QR = "tests/quadratic_regression"
@@ -150,7 +152,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "q = q / np.where(g > 0, g, 1.0)[..., None]",
         "q = q / np.where(g > 0, g, 1.0)[..., None] * 1.01",
         "Benettin (n-D) tangent vector renormalised to length 1.01: +log 1.01 per step",
-        (T_ORBITS,),
+        (T_PLANTED, T_ORBITS),
     ),
     M(
         "orbits.classify_doubles_period",
@@ -184,7 +186,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         'kind = "chaotic" if lyap[i] > chaos_threshold else "unknown"',
         'kind = "chaotic" if lyap[i] > -chaos_threshold else "unknown"',
         "classify calls aperiodic orbits with λ slightly below 0 chaotic",
-        (T_ORBITS, T_PHASES, T_CUBIC),
+        (T_PLANTED, T_ORBITS, T_PHASES, T_CUBIC),
     ),
     M(
         "orbits.find_cycle_not_minimal",
@@ -296,7 +298,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "batches = rng.integers(0, n_samples, size=(steps, batch_size))",
         "batches = rng.integers(0, max(n_samples - 1, 1), size=(steps, batch_size))",
         "sgd never draws the last sample",
-        (T_DYN, T_DIAG),
+        (T_SGD, T_DYN, T_DIAG),
     ),
     # --------------------------------------------------------------------------------- maps
     M(
@@ -313,7 +315,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "return -np.broadcast_to(\n            model._grad(theta)",
         "return np.broadcast_to(\n            model._grad(theta)",
         "∂/∂η of the GD map is +∇L instead of −∇L (used to polish flips of GD families)",
-        (T_ORBITS, T_DEEP, T_DYN),
+        (T_PLANTED, T_ORBITS, T_DEEP, T_DYN),
     ),
     M(
         "maps.sympy_jacobian_scaled",
@@ -329,7 +331,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "J = Jx if J is None else Jx @ J",
         "J = Jx if J is None else J @ Jx",
         "Map.orbit_jacobian multiplies the Jacobians along the orbit in the wrong order",
-        (T_ORBITS, T_DYN),
+        (T_PLANTED, T_ORBITS, T_DYN),
     ),
     # -------------------------------------------------------------------------------- model
     M(

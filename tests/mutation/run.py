@@ -107,7 +107,22 @@ PROBE_MODULE = "_mutation_probe"
 PROBE_FILE = "mutation_probe.json"
 CACHE_DIR = Path(tempfile.gettempdir()) / "toymodels-mutation-cache"
 #: bumped when the way a baseline is produced changes (invalidates the disk cache)
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
+#: packages whose versions decide a baseline's numbers (hypothesis decides the examples drawn)
+CACHE_PACKAGES = ("hypothesis", "numpy", "scipy", "sympy", "pytest", "mpmath")
+
+
+def _package_versions() -> list[str]:
+    from importlib import metadata
+
+    out = []
+    for name in CACHE_PACKAGES:
+        try:
+            out.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}==absent")
+    return out
+
 
 PROBE_SOURCE = textwrap.dedent(
     '''
@@ -491,7 +506,9 @@ class Runner:
 
     def _cache_path(self, tests: tuple[str, ...]) -> Path:
         key = hashlib.sha256(
-            json.dumps([CACHE_VERSION, self.snapshot_hash, list(tests), sys.version]).encode()
+            json.dumps(
+                [CACHE_VERSION, self.snapshot_hash, list(tests), sys.version, _package_versions()]
+            ).encode()
         ).hexdigest()[:32]
         return CACHE_DIR / f"{key}.json"
 
@@ -779,7 +796,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Curated mutation testing of the formulas the claims rest on (issue 9).",
     )
     p.add_argument("--only", nargs="+", metavar="ID", help="run only these mutant ids")
-    p.add_argument("--ci", action="store_true", help="run the CI subset (ci=True)")
+    p.add_argument(
+        "--ci", action="store_true", help="run the CI subset (ci=True); implies --no-cache"
+    )
     p.add_argument("--jobs", type=int, default=2, help="pytest processes at a time (default 2)")
     p.add_argument(
         "--time-budget",
@@ -823,6 +842,9 @@ def select(args: argparse.Namespace) -> list[Mutant]:
         mutants = [table[i] for i in args.only]
     if args.ci:
         mutants = [m for m in mutants if m.ci]
+        # CI compares against baselines it ran itself: a cache left on the machine by an earlier
+        # run (other package versions draw other hypothesis examples) made a claim look blind
+        args.no_cache = True
     return mutants
 
 
