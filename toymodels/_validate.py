@@ -18,6 +18,7 @@ def as_float_array(value: Any, name: str, *, allow_nan: bool = False) -> np.ndar
         raise TypeError(f"{name} must be numeric, got the string {value!r}")
     if value is None:
         raise TypeError(f"{name} must be numeric, got None")
+    refuse_boolean(value, name)
     _refuse_non_real(value, name)
     try:
         arr = np.asarray(value, dtype=np.float64)
@@ -30,6 +31,42 @@ def as_float_array(value: Any, name: str, *, allow_nan: bool = False) -> np.ndar
     if not allow_nan and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf), got {value!r}")
     return arr
+
+
+def refuse_boolean(value: Any, name: str) -> None:
+    """A bool is never a number here (``np.asarray(True, float)`` would silently give 1.0).
+
+    Refuses a Python or numpy boolean, a boolean array, and a list/tuple (or object array) that
+    holds booleans: ``TypeError`` "<name> must be a real number, got the boolean True".
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, got the boolean {bool(value)!r}")
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "b":
+            raise TypeError(f"{name} must be a real number, got a boolean array {value!r}")
+        if value.dtype.kind == "O" and any(isinstance(v, (bool, np.bool_)) for v in value.flat):
+            raise TypeError(f"{name} must be a real number, got booleans in {value!r}")
+        return
+    if isinstance(value, (list, tuple)):
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError, OverflowError):
+            return  # ragged or unconvertible: the float conversion reports it
+        if raw.dtype.kind == "b" or (
+            raw.dtype.kind == "O" and any(isinstance(v, (bool, np.bool_)) for v in raw.flat)
+        ):
+            raise TypeError(f"{name} must be a real number, got booleans in {value!r}")
+        if raw.dtype.kind in "iuf" and raw.size <= 64 and _holds_bool(value):
+            raise TypeError(f"{name} must be a real number, got booleans in {value!r}")
+
+
+def _holds_bool(value: Any) -> bool:
+    """A (small) nested list/tuple with a bool among numbers (``[True, 0.5]`` is float64)."""
+    if isinstance(value, (bool, np.bool_)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bool(v) for v in value)
+    return False
 
 
 def _refuse_non_real(value: Any, name: str) -> None:
@@ -56,8 +93,10 @@ def _refuse_non_real(value: Any, name: str) -> None:
 
 
 def positive_scalar_or_vector(value: Any, name: str) -> np.ndarray:
-    """A step size (or step-size grid): finite, > 0, at most 1-D."""
+    """A step size (or step-size grid): finite, > 0, at most 1-D, not empty."""
     arr = as_float_array(value, name)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}): nothing to run")
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
     if np.any(arr <= 0):
@@ -79,9 +118,35 @@ def positive_int(value: Any, name: str, *, allow_zero: bool = False) -> int:
     return value
 
 
+def real_float(value: Any, name: str) -> float:
+    """A finite real scalar of any sign (thresholds): never a bool, string, complex or array.
+
+    A Python int too large for float64 (``10**400``) is a ``ValueError`` naming ``name``.
+    """
+    refuse_boolean(value, name)
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if isinstance(value, np.ndarray) and value.ndim != 0:
+        raise ValueError(f"{name} must be a scalar, got an array of shape {value.shape}")
+    if not isinstance(value, (numbers.Real, np.ndarray)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    try:
+        v = float(value)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be finite (too large for float64), got {value!r}") from exc
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real number, got {value!r}") from exc
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return v
+
+
 def positive_float(value: Any, name: str, *, allow_zero: bool = False) -> float:
     """A finite positive float (tolerances, times)."""
-    if isinstance(value, (str, bytes)) or isinstance(value, bool):
+    refuse_boolean(value, name)
+    if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a number, got {value!r}")
     if isinstance(value, (complex, np.complexfloating)):
         raise TypeError(f"{name} must be a real number, got {value!r}")
@@ -110,3 +175,10 @@ def state_array(value: Any, name: str, dim: int) -> np.ndarray:
             return arr[..., None]
         raise ValueError(f"{name} must have shape (..., {dim}), got shape {arr.shape}")
     return arr
+
+
+def refuse_empty(arr: np.ndarray, name: str) -> None:
+    """Runs and analyses refuse an empty batch or grid (pure evaluations return empty results):
+    ``ValueError`` "<name> is empty (shape (0, 2)): nothing to run"."""
+    if np.size(arr) == 0:
+        raise ValueError(f"{name} is empty (shape {np.shape(arr)}): nothing to run")

@@ -15,7 +15,8 @@ such twin against its sympy form on a small instance.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -23,24 +24,19 @@ import numpy as np
 import sympy as sp
 
 from ._validate import as_float_array
+from .expressions import almost_everywhere as _almost_everywhere
+from .expressions import (
+    check_bool,
+    check_label,
+    check_names,
+    check_static,
+    compile_checked,
+    probe,
+    probe_points,
+    refuse_bool,
+)
 
 __all__ = ["Model"]
-
-#: lambdify namespaces: scipy first, so special functions (erf, gamma, …) compile; everything
-#: elementary still prints as numpy
-_MODULES = ["scipy", "numpy"]
-
-_NONSMOOTH = (
-    sp.Abs,
-    sp.sign,
-    sp.Heaviside,
-    sp.Max,
-    sp.Min,
-    sp.floor,
-    sp.ceiling,
-    sp.DiracDelta,
-    sp.Piecewise,
-)
 
 
 def _broadcast_stack(values: Sequence[Any], shape: tuple[int, ...]) -> np.ndarray:
@@ -67,39 +63,6 @@ def _parse_expr(expr: Any, name: str = "expr") -> sp.Expr:
     raise TypeError(f"{name} must be a sympy expression or a string, got {type(expr).__name__}")
 
 
-_UNEVALUATED = (sp.Integral, sp.Derivative, sp.Limit, sp.Product)
-
-
-def _check_compilable(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) -> None:
-    """Refuse what lambdify cannot compile or sympy cannot differentiate in closed form.
-
-    Undefined functions (``f(x)``), unevaluated integrals/derivatives/limits/products, infinities,
-    and functions of the parameters whose derivative sympy leaves unevaluated (``re(x)``) would
-    otherwise fail only at the first call (NameError / PrintMethodNotImplementedError) or give
-    silent inf/NaN.
-    """
-    from sympy.core.function import AppliedUndef
-
-    if expr.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
-        raise ValueError(f"{name} must be a real, finite expression, got {expr}")
-    syms = set(symbols)
-    for a in expr.atoms(AppliedUndef):
-        raise ValueError(f"{name} contains the undefined function {a}")
-    for a in expr.atoms(*_UNEVALUATED):
-        raise ValueError(
-            f"{name} contains the unevaluated {type(a).__name__} {a}; call .doit() first"
-        )
-    for a in expr.atoms(sp.Function):
-        if isinstance(a, _NONSMOOTH):
-            continue
-        for s in syms & a.free_symbols:
-            if sp.diff(a, s).has(sp.Derivative):
-                raise ValueError(
-                    f"{name} is not differentiable in its parameters: sympy has no "
-                    f"closed-form derivative of {a} in {s}"
-                )
-
-
 def _full_precision(expr: sp.Expr) -> sp.Expr:
     """Re-create every Float with 17 significant digits so lambdify prints it round-trip exact.
 
@@ -112,21 +75,57 @@ def _full_precision(expr: sp.Expr) -> sp.Expr:
     return expr.xreplace({f: sp.Float(float(f), 17) for f in floats})
 
 
-def _almost_everywhere(expr: sp.Expr) -> sp.Expr:
-    """Drop DiracDelta terms: the a.e. derivative of Abs / sign / Heaviside / Max (ReLU)."""
-    if expr.has(sp.DiracDelta):
-        expr = expr.replace(sp.DiracDelta, lambda *args: sp.S.Zero)
-    return expr
+#: ``from_numpy`` probes ``hessian`` at construction only up to this many parameters
+_PROBE_HESSIAN_MAX = 100
 
 
-def _check_smooth(expr: sp.Expr, symbols: Iterable[sp.Symbol], name: str) -> None:
-    bad = [a for a in sp.preorder_traversal(expr) if isinstance(a, _NONSMOOTH)]
-    touching = [a for a in bad if any(s in a.free_symbols for s in symbols)]
-    if touching:
-        raise ValueError(
-            f"{name} is not differentiable in its parameters: it contains {touching[0]}; "
-            "pass allow_nonsmooth=True to use its almost-everywhere derivative"
+class _ShapeError(ValueError):
+    """A user callable returned the wrong shape (a ValueError naming the callable)."""
+
+
+class _ResultTypeError(TypeError):
+    """A user callable returned complex / non-numeric values (a TypeError naming the callable)."""
+
+
+def _check_result(out: Any, fn_name: str, expected: tuple[int, ...], theta_shape: Any) -> Any:
+    shape = np.shape(out)
+    if shape != expected:
+        raise _ShapeError(
+            f"{fn_name} returned shape {shape} for theta of shape {theta_shape}; expected shape "
+            f"{expected} (loss: theta.shape[:-1], grad: theta.shape, hessian: theta.shape + (p,), "
+            "third: broadcast(theta, u).shape); results are never broadcast"
         )
+    kind = getattr(out, "dtype", np.asarray(out).dtype).kind
+    if kind not in "iuf":
+        what = "complex" if kind == "c" else f"dtype {getattr(out, 'dtype', type(out).__name__)}"
+        raise _ResultTypeError(f"{fn_name} must return real floats, got {what}")
+    return out
+
+
+def _shape_checked(
+    fn: Callable[[np.ndarray], Any], fn_name: str, p: int
+) -> Callable[[np.ndarray], Any]:
+    """Wrap a user ``loss`` / ``grad`` / ``hessian`` with the exact-shape check of from_numpy."""
+
+    def checked(theta: np.ndarray) -> Any:
+        shape = np.shape(theta)
+        lead = shape[:-1]
+        expected = lead if fn_name == "loss" else shape if fn_name == "grad" else (*shape, p)
+        return _check_result(fn(theta), fn_name, expected, shape)
+
+    checked.__wrapped__ = fn  # type: ignore[attr-defined]
+    return checked
+
+
+def _shape_checked_third(
+    fn: Callable[[np.ndarray, np.ndarray], Any], p: int
+) -> Callable[[np.ndarray, np.ndarray], Any]:
+    def checked(theta: np.ndarray, u: np.ndarray) -> Any:
+        expected = np.broadcast_shapes(np.shape(theta), np.shape(u))
+        return _check_result(fn(theta, u), "third", expected, np.shape(theta))
+
+    checked.__wrapped__ = fn  # type: ignore[attr-defined]
+    return checked
 
 
 class Model:
@@ -180,20 +179,32 @@ class Model:
         params : names (or symbols) of the trainable parameters, in the order of ``theta``.
         constants : values substituted for the remaining free symbols (data, targets, widths).
         name : a label used in figures and reports.
-        allow_nonsmooth : accept Abs / Heaviside / Max / Piecewise (a.e. derivatives, e.g. ReLU:
-            the DiracDelta terms of their derivatives are dropped).
+        allow_nonsmooth : accept Abs / sign / Heaviside / Min / Max / Piecewise / floor / arg /
+            re / im / Mod … (a.e. derivatives, e.g. ReLU: the DiracDelta terms of their derivatives
+            are dropped); ``True`` or ``False`` only.
 
         Notes
         -----
         Strings are parsed by ``sympy.sympify``, which evaluates Python: do not pass untrusted
         strings. Parameters are declared real; every Float is kept at full float64 precision.
 
+        The expression rule (shared with :meth:`Map.from_sympy`, see :mod:`toymodels.expressions`)
+        is checked here, at construction: L, ∇L and ∇²L are compiled and evaluated once on a batch
+        of generic probe points (the first in (0.3, 0.7)^p), so an expression that would fail on
+        first use (a function lambdify cannot translate, such as ``polylog`` or the ``meijerg`` in
+        the derivative of ``lowergamma``; a complex-valued one such as ``LambertW``; a ``Sum``) is
+        refused now, as is one whose value or derivatives are NaN/inf at every probe point.
+
         Raises
         ------
-        ValueError / TypeError naming ``expr``, ``params`` or ``constants`` when the expression does
-        not parse, a parameter does not occur in it, a free symbol is left without a value, a
-        constant is not finite, or the loss is not differentiable in its parameters.
+        ValueError / TypeError naming ``expr``, ``params``, ``constants``, ``name``,
+        ``allow_nonsmooth`` or ``citation`` when the expression does not parse, a parameter does
+        not occur in it, a free symbol is left without a value, a constant is not finite, the loss
+        is not differentiable in its parameters, or the expression rule above refuses it.
         """
+        allow_nonsmooth = check_bool(allow_nonsmooth, "allow_nonsmooth")
+        name = check_label(name, "name")
+        citation = check_label(citation, "citation", optional=False)
         e = _parse_expr(expr)
         if e.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
             raise ValueError(f"expr must be a real, finite expression, got {e}")
@@ -201,19 +212,7 @@ class Model:
             raise TypeError(
                 f"constants must be a mapping name -> value, got {type(constants).__name__}"
             )
-        if isinstance(params, (str, sp.Symbol)):
-            params = [params]
-        try:
-            names = [str(p) for p in params]
-        except TypeError as exc:
-            raise TypeError("params must be a sequence of parameter names") from exc
-        if not names:
-            raise ValueError("params must name at least one parameter")
-        if len(set(names)) != len(names):
-            raise ValueError(f"params has duplicates: {names}")
-        for n in names:
-            if not n.isidentifier():
-                raise ValueError(f"params: {n!r} is not a valid parameter name")
+        names = check_names(params, "params")
         free = {s.name: s for s in e.free_symbols if isinstance(s, sp.Symbol)}
         missing = [n for n in names if n not in free]
         if missing:
@@ -248,10 +247,10 @@ class Model:
         real = {s: sp.Symbol(s.name, real=True) for s in e.free_symbols if isinstance(s, sp.Symbol)}
         e = _full_precision(e.xreplace(real))
         syms = [real[free[n]] for n in names]
-        if not allow_nonsmooth:
-            _check_smooth(e, syms, "expr")
-        _check_compilable(e, syms, "expr")
-        return _SympyModel(e, syms, name=name, citation=citation)
+        check_static([e], syms, "expr", allow_nonsmooth=allow_nonsmooth)
+        model = _SympyModel(e, syms, name=name, citation=citation)
+        model._check_compiled(source=[expr if isinstance(expr, sp.Basic) else e])
+        return model
 
     @classmethod
     def from_numpy(
@@ -266,20 +265,69 @@ class Model:
         name: str | None = None,
         citation: str = "",
     ) -> Model:
-        """A model from hand-written batched numpy functions (see the module docstring)."""
+        """A model from hand-written batched numpy functions (see the module docstring).
+
+        ``loss``, ``grad`` and ``hessian`` take θ of shape (..., p) (p = ``len(params)``) and must
+        return exactly the shapes (...), (..., p) and (..., p, p); ``third(theta, u)`` (optional,
+        ∇³L[u, u]) returns ``broadcast(theta, u).shape``. Results are never broadcast: a grad
+        returning (B,) for a batch of shape (B, p) is refused even when B == p.
+
+        Shape checks. Every call (public methods and the internal ones used by ``gd``, the GD
+        maps and the spectra) compares the returned shape with the expected one and raises a
+        ``ValueError`` naming the callable with both shapes; a complex, string or object result
+        raises ``TypeError``. The check is one ``np.shape`` comparison per call.
+
+        Construction probe. The functions need no data from toymodels, so they are called once
+        here on a batch of two generic points (shape (2, p), entries in (0.3, 0.7)) and their
+        shapes checked; an exception raised by the callable there is reported as a ``ValueError``
+        naming it. The values are not required to be finite (a loss may be undefined there).
+        ``hessian`` is probed only for p <= 100 (dense Hessians of large models may be costly or
+        deliberately unavailable); it is shape-checked at its first call.
+
+        Raises
+        ------
+        ValueError / TypeError naming ``params`` (not a non-empty sequence of distinct names),
+        ``loss`` / ``grad`` / ``hessian`` / ``third`` (not callable, wrong result shape or type),
+        ``expr``, ``name`` or ``citation``.
+        """
+        names = check_names(params, "params")
         for fn_name, fn in (("loss", loss), ("grad", grad), ("hessian", hessian)):
             if not callable(fn):
-                raise TypeError(f"{fn_name} must be callable")
-        return cls(
-            params,
-            loss=loss,
-            grad=grad,
-            hessian=hessian,
-            third=third,
+                raise TypeError(f"{fn_name} must be callable, got {type(fn).__name__}")
+        if third is not None and not callable(third):
+            raise TypeError(f"third must be callable or None, got {type(third).__name__}")
+        if expr is not None and not isinstance(expr, sp.Basic):
+            raise TypeError(f"expr must be a sympy expression or None, got {type(expr).__name__}")
+        name = check_label(name, "name")
+        citation = check_label(citation, "citation", optional=False)
+        p = len(names)
+        model = cls(
+            names,
+            loss=_shape_checked(loss, "loss", p),
+            grad=_shape_checked(grad, "grad", p),
+            hessian=_shape_checked(hessian, "hessian", p),
+            third=None if third is None else _shape_checked_third(third, p),
             expr=expr,
             name=name,
             citation=citation,
         )
+        pts = probe_points(p)[:2]
+        probes = [("loss", model._loss), ("grad", model._grad)]
+        if p <= _PROBE_HESSIAN_MAX:
+            probes.append(("hessian", model._hessian))
+        for fn_name, fn in probes:
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    fn(pts)
+            except (_ShapeError, _ResultTypeError):
+                raise
+            except Exception as exc:
+                raise ValueError(
+                    f"{fn_name} raised {type(exc).__name__} when called at the probe point "
+                    f"theta of shape {pts.shape} (entries in (0.3, 0.7)): {exc}"
+                ) from exc
+        return model
 
     # ------------------------------------------------------------------ evaluation
     @property
@@ -288,6 +336,7 @@ class Model:
         return len(self.params)
 
     def _theta(self, theta: Any, name: str = "theta") -> np.ndarray:
+        refuse_bool(theta, name)
         arr = as_float_array(theta, name, allow_nan=True)
         if arr.ndim == 0 or arr.shape[-1] != self.n_params:
             raise ValueError(
@@ -299,21 +348,28 @@ class Model:
     @staticmethod
     def _batched(fn: Callable[[np.ndarray], Any], th: np.ndarray) -> np.ndarray:
         # a single point is evaluated as a batch of one, so that it runs through the same array
-        # ufuncs as a batch (numpy scalar ** differs from the array ufunc in the last ulp)
-        if th.ndim == 1:
-            return np.asarray(fn(th[None]), dtype=np.float64)[0]
-        return np.asarray(fn(th), dtype=np.float64)
+        # ufuncs as a batch (numpy scalar ** differs from the array ufunc in the last ulp);
+        # overflow / invalid operations are data (inf / NaN out), not warnings
+        with np.errstate(all="ignore"):
+            if th.ndim == 1:
+                return np.asarray(fn(th[None]), dtype=np.float64)[0]
+            return np.asarray(fn(th), dtype=np.float64)
 
     def loss(self, theta: Any) -> np.ndarray:
-        """L(θ), shape ``theta.shape[:-1]``."""
+        """L(θ), shape ``theta.shape[:-1]``.
+
+        θ may hold NaN/inf (diverged runs) and L may overflow: the result is then inf/NaN, without
+        a RuntimeWarning (divergence is data). The same holds for :meth:`grad`, :meth:`hessian`
+        and :meth:`third`.
+        """
         return self._batched(self._loss, self._theta(theta))
 
     def grad(self, theta: Any) -> np.ndarray:
-        """∇L(θ), shape ``theta.shape``."""
+        """∇L(θ), shape ``theta.shape`` (inf/NaN where it overflows, no warning)."""
         return self._batched(self._grad, self._theta(theta))
 
     def hessian(self, theta: Any) -> np.ndarray:
-        """∇²L(θ), shape ``theta.shape + (p,)``."""
+        """∇²L(θ), shape ``theta.shape + (p,)`` (inf/NaN where it overflows, no warning)."""
         return self._batched(self._hessian, self._theta(theta))
 
     def third(self, theta: Any, u: Any) -> np.ndarray:
@@ -329,19 +385,47 @@ class Model:
             raise ValueError(
                 f"u (shape {uu.shape}) does not broadcast against theta (shape {th.shape})"
             ) from exc
-        if self._third is not None:
-            return np.asarray(self._third(th, uu), dtype=np.float64)
-        h = 1e-4
-        hp = self._hessian(th + h * uu)
-        hm = self._hessian(th - h * uu)
-        return np.einsum("...ij,...j->...i", (hp - hm) / (2 * h), uu)
+        with np.errstate(all="ignore"):
+            if self._third is not None:
+                return np.asarray(self._third(th, uu), dtype=np.float64)
+            h = 1e-4
+            hp = self._hessian(th + h * uu)
+            hm = self._hessian(th - h * uu)
+            return np.einsum("...ij,...j->...i", (hp - hm) / (2 * h), uu)
 
-    def grad_components(self, *components: np.ndarray) -> Sequence[Any]:
-        """∇L as a tuple of p arrays from the p component arrays (fast path for GD loops)."""
-        if self._grad_components is not None:
-            return self._grad_components(*components)
-        g = self._grad(np.stack(np.broadcast_arrays(*components), axis=-1))
-        return [g[..., i] for i in range(self.n_params)]
+    def grad_components(self, *components: Any) -> list[np.ndarray]:
+        """∇L as a list of p arrays from the p coordinate arrays θ_1, …, θ_p.
+
+        ``components`` are exactly ``n_params`` real arrays (or scalars), one per parameter in
+        the order of :attr:`params`, that broadcast against each other (numpy rules); each
+        returned component is a float array of that broadcast shape. A pure evaluation, like
+        :meth:`grad`: NaN/inf give NaN/inf, without a warning. A wrong count, non-numeric,
+        boolean or complex entries, or shapes that do not broadcast raise ``TypeError`` /
+        ``ValueError`` naming ``components``. (The GD loops use the unchecked private twin.)
+        """
+        if len(components) != self.n_params:
+            raise TypeError(
+                f"components must be exactly {self.n_params} arrays, one per parameter "
+                f"{self.params}, got {len(components)}"
+            )
+        arrs = [
+            as_float_array(c, f"components[{i}]", allow_nan=True) for i, c in enumerate(components)
+        ]
+        try:
+            shape = np.broadcast_shapes(*(a.shape for a in arrs))
+        except ValueError as exc:
+            raise ValueError(
+                "components must broadcast against each other, got shapes "
+                f"{[a.shape for a in arrs]}"
+            ) from exc
+        with np.errstate(all="ignore"):
+            if self._grad_components is not None:
+                g = self._grad_components(*arrs)
+                return [np.array(np.broadcast_to(gi, shape), dtype=np.float64) for gi in g]
+            th = np.stack(np.broadcast_arrays(*arrs), axis=-1)
+            g = self._grad(th[None] if th.ndim == 1 else th)
+            g = g[0] if th.ndim == 1 else g
+            return [np.array(g[..., i], dtype=np.float64) for i in range(self.n_params)]
 
     def __repr__(self) -> str:
         body = f"L = {self.expr}" if self.expr is not None else "numpy"
@@ -384,16 +468,37 @@ class _SympyModel(Model):
 
     @cached_property
     def _f_loss(self) -> Callable[..., Any]:
-        return sp.lambdify(self.symbols, self.expr, modules=_MODULES, cse=True)
+        return compile_checked(self.symbols, self.expr, "expr", "value")
 
     @cached_property
     def _f_grad(self) -> Callable[..., Any]:
-        return sp.lambdify(self.symbols, self.grad_expr, modules=_MODULES, cse=True)
+        return compile_checked(self.symbols, self.grad_expr, "expr", "gradient")
+
+    @cached_property
+    def _hess_flat(self) -> list[sp.Expr]:
+        return [self.hessian_expr[i, j] for i in range(self.n_params) for j in range(i + 1)]
 
     @cached_property
     def _f_hess(self) -> Callable[..., Any]:
-        flat = [self.hessian_expr[i, j] for i in range(self.n_params) for j in range(i + 1)]
-        return sp.lambdify(self.symbols, flat, modules=_MODULES, cse=True)
+        return compile_checked(self.symbols, self._hess_flat, "expr", "Hessian")
+
+    def _check_compiled(self, source: Sequence[sp.Expr]) -> None:
+        """Compile L, ∇L, ∇²L now and evaluate them at the probe points (the expression rule)."""
+
+        def f_loss() -> Callable[..., Any]:
+            f = self._f_loss
+            return lambda *a: [f(*a)]
+
+        probe(
+            [
+                ("value", f_loss, [self.expr]),
+                ("gradient", lambda: self._f_grad, self.grad_expr),
+                ("Hessian", lambda: self._f_hess, self._hess_flat),
+            ],
+            self.symbols,
+            "expr",
+            source,
+        )
 
     @cached_property
     def _f_third(self) -> Callable[..., Any]:
@@ -407,7 +512,7 @@ class _SympyModel(Model):
             sp.Integer(0),
         )
         vec = [_almost_everywhere(sp.diff(quad, s)) for s in self.symbols]
-        return sp.lambdify([*self.symbols, *u], vec, modules=_MODULES, cse=True)
+        return compile_checked([*self.symbols, *u], vec, "expr", "third derivative")
 
     def _split(self, theta: np.ndarray) -> list[np.ndarray]:
         return [theta[..., i] for i in range(self.n_params)]

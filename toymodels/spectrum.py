@@ -3,8 +3,16 @@
 The edge-of-stability literature (Cohen, Kaur, Li, Kolter, Talwalkar 2021, "Gradient descent on
 neural networks typically occurs at the edge of stability", ICLR) measures S(θ_t) against 2/η: the
 GD map θ ↦ θ − η∇L has Jacobian I − η∇²L, so a minimum is linearly stable iff ηS < 2.
-Toy models have few parameters, so the spectra here are dense float64 ``eigh``; states that are not
-finite (diverged runs) give NaN rather than an error.
+Toy models have few parameters, so the spectra here are dense float64 ``eigh``.
+
+Non-finite input and overflow (the rule of every function here):
+
+* θ that is not finite (NaN/inf: diverged runs) gives NaN for that member, never an error;
+* θ finite but ∇²L(θ) not finite (the loss overflows there, e.g. θ = 1e200 for a quartic loss):
+  for a **single point** (``theta`` of shape (p,)) a ``ValueError`` naming ``theta`` ("the Hessian
+  is not finite at theta = …"); in a **batch** (``theta`` of shape (..., p) with at least one
+  leading axis) NaN for those members, so a trajectory or a sweep keeps its other members;
+* no RuntimeWarning is emitted in either case.
 """
 
 from __future__ import annotations
@@ -30,22 +38,38 @@ def _finite_rows(model: Model, theta: Any) -> tuple[np.ndarray, np.ndarray, np.n
     return th, flat, ok
 
 
+def _hessians(model: Model, th: np.ndarray, flat: np.ndarray, ok: np.ndarray) -> tuple[Any, Any]:
+    """∇²L at the finite rows and the mask of rows where it is finite (see the module rule)."""
+    H = model.hessian(flat[ok])
+    good = np.all(np.isfinite(H), axis=(-2, -1))
+    if th.ndim == 1 and not good.all():
+        raise ValueError(
+            f"theta: the Hessian is not finite at theta = {th.tolist()} (the loss or its "
+            "derivatives overflow float64 there); the spectrum is undefined at that point"
+        )
+    return H, good
+
+
 def hessian_eigenvalues(model: Model, theta: Any) -> np.ndarray:
-    """All Hessian eigenvalues in ascending order, shape (..., p); NaN where θ is not finite."""
+    """All Hessian eigenvalues in ascending order, shape (..., p).
+
+    NaN where θ is not finite, and for batch members where ∇²L is not finite; a single finite
+    point with a non-finite Hessian raises ValueError naming ``theta`` (module docstring).
+    """
     th, flat, ok = _finite_rows(model, theta)
     out = np.full(flat.shape, np.nan)
     if ok.any():
-        H = model.hessian(flat[ok])
-        good = np.all(np.isfinite(H), axis=(-2, -1))
+        H, good = _hessians(model, th, flat, ok)
         vals = np.full((H.shape[0], model.n_params), np.nan)
         if good.any():
-            vals[good] = np.linalg.eigvalsh(H[good])
+            with np.errstate(all="ignore"):
+                vals[good] = np.linalg.eigvalsh(H[good])
         out[ok] = vals
     return out.reshape(th.shape)
 
 
 def sharpness(model: Model, theta: Any) -> np.ndarray:
-    """S(θ) = λ_max(∇²L(θ)), shape ``theta.shape[:-1]`` (NaN for non-finite θ).
+    """S(θ) = λ_max(∇²L(θ)), shape ``theta.shape[:-1]`` (NaN rule: module docstring).
 
     Linear stability of a minimum under GD with step η holds iff ηS < 2 (Cohen et al. 2021, §2).
     """
@@ -53,17 +77,20 @@ def sharpness(model: Model, theta: Any) -> np.ndarray:
 
 
 def top_eigenvector(model: Model, theta: Any) -> tuple[np.ndarray, np.ndarray]:
-    """(S(θ), v(θ)): the top Hessian eigenvalue and a unit eigenvector (sign: largest entry > 0)."""
+    """(S(θ), v(θ)): the top Hessian eigenvalue and a unit eigenvector (sign: largest entry > 0).
+
+    NaN rule and the single-point error: module docstring.
+    """
     th, flat, ok = _finite_rows(model, theta)
     vals = np.full(flat.shape[0], np.nan)
     vecs = np.full(flat.shape, np.nan)
     if ok.any():
-        H = model.hessian(flat[ok])
-        good = np.all(np.isfinite(H), axis=(-2, -1))
+        H, good = _hessians(model, th, flat, ok)
         w = np.full(H.shape[0], np.nan)
         v = np.full((H.shape[0], model.n_params), np.nan)
         if good.any():
-            ww, vv = np.linalg.eigh(H[good])
+            with np.errstate(all="ignore"):
+                ww, vv = np.linalg.eigh(H[good])
             top = vv[..., -1]
             idx = np.argmax(np.abs(top), axis=-1)
             sgn = np.sign(np.take_along_axis(top, idx[:, None], axis=-1))
@@ -79,7 +106,8 @@ def sharpness_gradient(model: Model, theta: Any) -> np.ndarray:
     """∇S(θ) = ∇³L(θ)[v, v] for a simple top eigenvalue with unit eigenvector v.
 
     This is the direction Damian, Nichani, Lee (ICLR 2023, "Self-stabilization") use for the
-    sharpness-reduction term of their cubic Taylor expansion.
+    sharpness-reduction term of their cubic Taylor expansion. NaN rule and the single-point
+    error: module docstring.
     """
     _, v = top_eigenvector(model, theta)
     th = model._theta(theta)
