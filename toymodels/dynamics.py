@@ -10,19 +10,42 @@ Divergence is data: a member whose state leaves ``|θ_i| ≤ bound`` or stops be
 NaN. The loop runs under ``np.errstate(all="ignore")``: no overflow warnings reach the user. The
 check runs every ``check_every`` steps; when a chunk produced a divergence, that chunk is replayed
 for the diverged members only, so ``diverged_at`` is exact.
+
+Memory. Before allocating, :func:`gd`, :func:`sgd`, :func:`iterate` and :func:`gradient_flow`
+estimate their peak memory and raise a ``ValueError`` naming ``steps`` / ``record_every`` (or
+``n_points``) when it exceeds :data:`toymodels.limits.MEMORY_BUDGET` (default 4 GiB; env
+``TOYMODELS_MEMORY_BUDGET``; ``tm.limits.memory_budget(nbytes)`` for a block of code). The
+estimate, with R = number of recorded steps (``⌈T/k⌉ + 1`` for ``record_every=k ≥ 1``, 1 for
+``k = 0``), B members and p coordinates, in bytes::
+
+    8·R·B·p (states) + 8·R·B (loss; not for maps) + 8·R (step indices)
+    + 8·5·B·p (working copies of the state) [+ sgd: the current sample-index blocks]
+
+The loss of the recorded states is evaluated in blocks of records, so the peak stays at the
+result size plus a few MiB. To keep summaries of a long run without its states, pass
+``callback=f``: ``f(step, theta)`` is called at every recorded step and only the final state is
+stored.
 """
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import BDF, LSODA, OdeSolver, Radau, solve_ivp
 
-from ._validate import as_float_array, positive_float, positive_int
+from . import limits
+from ._validate import (
+    as_float_array,
+    positive_float,
+    positive_int,
+    positive_scalar_or_vector,
+    refuse_empty,
+)
 from .maps import Map
 from .model import Model
 
@@ -72,7 +95,19 @@ class Trajectory:
             raise AttributeError("sharpness needs a Model (this trajectory iterated a bare Map)")
         from .spectrum import sharpness
 
-        return sharpness(self.model, self.theta)
+        th = self.theta
+        p = th.shape[-1]
+        per_record = max(1, th[0].size // max(p, 1)) * p * p  # Hessian entries per record
+        rows = max(1, _CHUNK_ELEMENTS // per_record)
+        with np.errstate(all="ignore"):  # overflowing states give NaN/inf, never a warning
+            if th.shape[0] <= rows:
+                return sharpness(self.model, th)
+            # many records: evaluate block by block (each state's value does not depend on the
+            # block), so the Hessians never exist for the whole run at once
+            out = np.empty(th.shape[:-1])
+            for a in range(0, th.shape[0], rows):
+                out[a : a + rows] = sharpness(self.model, th[a : a + rows])
+            return out
 
     def __repr__(self) -> str:
         n_div = int(self.diverged.sum())
@@ -82,6 +117,27 @@ class Trajectory:
         )
 
 
+#: elements per block when the loss / sharpness of many records is evaluated block by block
+_CHUNK_ELEMENTS = 1 << 16
+#: working copies of the (B, p) state the engine holds besides the records (state, chunk start,
+#: gradient, scaled gradient, input broadcast)
+_WORK_COPIES = 5
+#: steps and record indices must fit in int64
+_MAX_STEPS = 2**62
+
+
+def _n_records(steps: int, record_every: int) -> int:
+    """Number of recorded steps: 0, k, 2k, … and T (T alone for ``record_every=0``)."""
+    if record_every == 0:
+        return 1
+    return steps // record_every + 1 + (steps % record_every != 0)
+
+
+def _record_step(r: int, steps: int, record_every: int) -> int:
+    """The step of record ``r``."""
+    return steps if record_every == 0 else min(r * record_every, steps)
+
+
 def _record_steps(steps: int, record_every: int) -> np.ndarray:
     if record_every == 0:
         return np.array([steps], dtype=np.int64)
@@ -89,6 +145,54 @@ def _record_steps(steps: int, record_every: int) -> np.ndarray:
     if rec[-1] != steps:
         rec = np.append(rec, steps)
     return rec
+
+
+def _check_run_memory(
+    steps: int,
+    record_every: int,
+    members: int,
+    dim: int,
+    *,
+    loss: bool,
+    callback: bool,
+    extra: tuple[tuple[str, float], ...] = (),
+) -> None:
+    """The size estimate of :func:`gd` / :func:`sgd` / :func:`iterate` (module docstring)."""
+    n_rec = 1 if callback else _n_records(steps, record_every)
+    per_record = 8.0 * members * dim + (8.0 * members if loss else 0.0) + 8.0
+    fixed = [("working copies of the state", 8.0 * _WORK_COPIES * members * dim), *extra]
+    parts = [
+        (f"{n_rec} records of {members} x {dim} states", 8.0 * n_rec * members * dim),
+        ("their loss", 8.0 * n_rec * members if loss else 0.0),
+        ("record steps", 8.0 * n_rec),
+        *fixed,
+    ]
+    budget = limits.MEMORY_BUDGET
+    if budget is None or sum(b for _, b in parts) <= budget:
+        return
+    fixed_bytes = sum(b for _, b in fixed)
+    if fixed_bytes + per_record > budget:
+        limits.check_memory(
+            f"theta0/eta: a batch of {members} members with {dim} coordinates",
+            parts,
+            "Run fewer members per call (split eta or theta0 into several calls).",
+        )
+    # the largest number of records that fits, and the record_every that achieves it
+    r_max = int((budget - fixed_bytes) // per_record)
+    if r_max >= 2 and steps > 0:
+        k = max(1, -(-steps // max(r_max - 2, 1)))
+        while _n_records(steps, k) > r_max:
+            k += 1
+        hint = f"record_every={k} (or larger) keeps {_n_records(steps, k)} records; "
+    else:
+        hint = ""
+    limits.check_memory(
+        f"steps={steps} with record_every={record_every}",
+        parts,
+        f"Record less: {hint}record_every=0 keeps the final state only; or pass "
+        "callback=f, called as f(step, theta) at every recorded step, to keep summaries (e.g. "
+        "the loss) instead of the states.",
+    )
 
 
 #: one step of the engine: (component arrays, per-member parameter, step index t) → components
@@ -112,6 +216,13 @@ def _store(records: np.ndarray, r: int, comps: list[np.ndarray]) -> None:
             records[r, :, i] = c
 
 
+def _state(comps: list[np.ndarray]) -> np.ndarray:
+    """A fresh (B, dim) array of the current state."""
+    if len(comps) == 1 and comps[0].ndim == 2:
+        return comps[0].copy()
+    return np.stack(comps, axis=-1)
+
+
 def _run(
     step: Step,
     comps: list[np.ndarray],
@@ -120,12 +231,35 @@ def _run(
     record_every: int,
     bound: float,
     check_every: int,
+    emit: Callable[[int, np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The engine on a flat batch (B,); returns (records, rec_steps, diverged_at)."""
+    """The engine on a flat batch (B,); returns (records, rec_steps, diverged_at).
+
+    Without ``emit`` every recorded step is stored. With ``emit``, ``emit(step, state)`` receives
+    each recorded state (a fresh (B, dim) array) under the caller's floating-point error state,
+    and only the final state is stored (rec_steps = [steps]); once every member has diverged the
+    run stops and ``emit`` is not called again.
+    """
     B = comps[0].shape[0]
     dim = comps[0].shape[1] if (len(comps) == 1 and comps[0].ndim == 2) else len(comps)
-    rec_steps = _record_steps(steps, record_every)
-    records = np.empty((len(rec_steps), B, dim))
+    n_rec = _n_records(steps, record_every)
+    if emit is None:
+        rec_steps = _record_steps(steps, record_every)
+        records = np.empty((n_rec, B, dim))
+    else:
+        rec_steps = np.array([steps], dtype=np.int64)
+        records = np.empty((1, B, dim))
+    user_err = np.geterr()
+
+    def record(r: int, t: int, comps: list[np.ndarray]) -> None:
+        if emit is None:
+            _store(records, r, comps)
+            return
+        if t == steps:
+            _store(records, 0, comps)
+        with np.errstate(**user_err):
+            emit(t, _state(comps))
+
     div_at = np.full(B, -1, dtype=np.int64)
     with np.errstate(all="ignore"):
         bad0 = _bad(comps, bound)
@@ -135,11 +269,12 @@ def _run(
                 c[bad0] = np.nan
         t = 0
         r = 0
-        if rec_steps[0] == 0:
-            _store(records, 0, comps)
+        if _record_step(0, steps, record_every) == 0:
+            record(0, 0, comps)
             r = 1
         while t < steps:
-            stop = min(t + check_every, steps, int(rec_steps[r]) if r < len(rec_steps) else steps)
+            next_rec = _record_step(r, steps, record_every) if r < n_rec else steps
+            stop = min(t + check_every, steps, next_rec)
             start = [c.copy() for c in comps]
             for k in range(t, stop):
                 comps = step(comps, param, k)
@@ -161,10 +296,13 @@ def _run(
                 ]
             t = stop
             if bool(np.all(div_at >= 0)):  # everyone diverged: the rest is NaN
-                records[r:] = np.nan
+                if emit is None:
+                    records[r:] = np.nan
+                else:
+                    records[0] = np.nan
                 break
-            if r < len(rec_steps) and t == rec_steps[r]:
-                _store(records, r, comps)
+            if r < n_rec and t == next_rec:
+                record(r, t, comps)
                 r += 1
     return records, rec_steps, div_at
 
@@ -172,40 +310,104 @@ def _run(
 def _steps_and_record(steps: Any, record_every: Any) -> tuple[int, int]:
     steps = positive_int(steps, "steps", allow_zero=True)
     record_every = positive_int(record_every, "record_every", allow_zero=True)
+    if steps > _MAX_STEPS:
+        raise ValueError(f"steps must be <= 2**62 (step indices are int64), got {steps}")
     return steps, record_every
 
 
+def _flag(value: Any, name: str) -> bool:
+    """A boolean switch: ``True``/``False`` (numpy booleans too), nothing that is merely truthy."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
+def _callback(callback: Any) -> Callable[[int, np.ndarray], Any] | None:
+    if callback is not None and not callable(callback):
+        raise TypeError(
+            f"callback must be None or callable as callback(step, theta), got {callback!r}"
+        )
+    return callback
+
+
+def _emitter(
+    callback: Callable[[int, np.ndarray], Any] | None, batch: tuple[int, ...], dim: int
+) -> Callable[[int, np.ndarray], None] | None:
+    """The engine's ``emit`` for a user callback: flat (B, dim) states → (*batch, dim)."""
+    if callback is None:
+        return None
+
+    def emit(t: int, state: np.ndarray) -> None:
+        callback(t, state.reshape((*batch, dim)))
+
+    return emit
+
+
+def _seed(seed: Any) -> int:
+    """An sgd seed: an integer >= 0 (``numpy.random.default_rng(seed)``)."""
+    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, float)):
+        raise TypeError(f"seed must be an integer >= 0, got {seed!r}")
+    return positive_int(seed, "seed", allow_zero=True)
+
+
 def _step_size_batch(
-    model: Model, theta0: Any, eta: Any, paired: bool
+    model: Model,
+    theta0: Any,
+    eta: Any,
+    paired: bool,
+    check: Callable[[int], None] | None = None,
+    *,
+    theta_name: str = "theta0",
 ) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
     """Validate (theta0, eta) and lay out the batch shared by :func:`gd` and :func:`sgd`.
 
+    ``check(members)`` (the memory estimate) runs before the batch is materialised.
+    ``theta_name`` is the name errors use for ``theta0`` (``classify`` calls it ``state0``).
     Returns (batch shape, eta broadcast to it, flat states (M, p), flat step sizes (M,)).
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
-    th = model._theta(theta0, "theta0")
-    if not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be finite (no NaN or inf)")
-    e = as_float_array(eta, "eta")
-    if e.ndim > 1:
-        raise ValueError(f"eta must be a scalar or a 1-D array, got shape {e.shape}")
-    if np.any(e <= 0):
-        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    th = _initial_theta(model, theta0, theta_name)
+    e = positive_scalar_or_vector(eta, "eta")
     B = th.shape[:-1]
     if paired:
         try:
             batch = np.broadcast_shapes(e.shape, B)
         except ValueError as exc:
             raise ValueError(
-                f"eta (shape {e.shape}) does not broadcast against theta0's batch {B}"
+                f"eta (shape {e.shape}) does not broadcast against {theta_name}'s batch {B}"
             ) from exc
         eta_b = np.broadcast_to(e, batch)
     else:
         batch = (*e.shape, *B)
         eta_b = np.broadcast_to(e.reshape(e.shape + (1,) * len(B)), batch)
+    if check is not None:
+        check(int(np.prod(batch, dtype=np.int64)))
     flat = np.broadcast_to(th, (*batch, model.n_params)).reshape(-1, model.n_params)
     return batch, eta_b, flat, np.ascontiguousarray(eta_b).reshape(-1)
+
+
+def _initial_theta(model: Model, theta0: Any, name: str) -> np.ndarray:
+    """Starting states of a run: shape (..., p), finite, not an empty batch."""
+    th = model._theta(theta0, name)
+    refuse_empty(th, name)
+    if not np.all(np.isfinite(th)):
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return th
+
+
+def _recorded_loss(model: Model, theta: np.ndarray) -> np.ndarray:
+    """``model.loss`` of recorded states (T, *batch, p), without warnings; many records are
+    evaluated block by block so the loss's temporaries stay a few MiB."""
+    members = max(1, theta[0].size // model.n_params)
+    rows = max(1, _CHUNK_ELEMENTS // members)
+    with np.errstate(all="ignore"):
+        if theta.shape[0] <= rows:
+            return model.loss(theta)
+        loss = np.empty(theta.shape[:-1])
+        for a in range(0, theta.shape[0], rows):
+            loss[a : a + rows] = model.loss(theta[a : a + rows])
+    return loss
 
 
 def _model_trajectory(
@@ -218,8 +420,7 @@ def _model_trajectory(
 ) -> Trajectory:
     """Assemble a GD/SGD :class:`Trajectory` (loss evaluated on the recorded states)."""
     theta = records.reshape((len(rec_steps), *batch, model.n_params))
-    with np.errstate(all="ignore"):
-        loss = model.loss(theta)
+    loss = _recorded_loss(model, theta)
     return Trajectory(
         theta=theta,
         loss=loss,
@@ -242,6 +443,7 @@ def gd(
     bound: float = 1e10,
     check_every: int = 64,
     backend: str = "numpy",
+    callback: Callable[[int, np.ndarray], Any] | None = None,
 ) -> Trajectory:
     """Gradient descent θ_{t+1} = θ_t − η∇L(θ_t), batched over step sizes and initialisations.
 
@@ -259,11 +461,29 @@ def gd(
     backend : ``"numpy"`` (default, the reference) or ``"numba"`` (extra ``fast``: a compiled
         per-model kernel for sympy models, ~10× faster on small models; agrees with numpy to
         rounding); ``"auto"`` picks numba when it is installed and the model is symbolic.
+    callback : ``callback(step, theta)`` is called at every recorded step (0, k, 2k, …, T for
+        ``record_every=k``; T alone for 0) with a fresh array ``theta`` of shape (*batch, p) (NaN
+        for diverged members); the states are then *not* stored: the returned trajectory holds
+        the final state only (as with ``record_every=0``). Use it to keep summaries of runs too
+        long to record (e.g. ``lambda t, th: losses.append(model.loss(th))``). Once every member
+        has diverged the run stops and the callback is not called again. Not with
+        ``backend="numba"`` (``"auto"`` then uses numpy).
 
     Returns
     -------
     Trajectory with ``theta`` (T', *batch, p), ``loss``, ``eta`` (batch), ``diverged``,
     ``diverged_at`` and a lazily computed ``sharpness``.
+
+    Raises
+    ------
+    ValueError
+        naming ``steps`` / ``record_every`` when the run would need more memory than
+        :data:`toymodels.limits.MEMORY_BUDGET` (default 4 GiB): 8·R·B·(p + 1) bytes for
+        R = ⌈T/k⌉ + 1 records of B members, plus 40·B·p bytes of working copies (module
+        docstring); raised before anything is allocated.
+    ValueError / TypeError
+        naming ``theta0`` or ``eta`` when the batch or the step-size grid is empty ("nothing to
+        run"), or holds booleans, strings, complex or non-finite values.
 
     Notes
     -----
@@ -272,11 +492,14 @@ def gd(
     differently for batch size 1 and > 1 (BLAS picks different kernels), which matters only in
     chaotic regimes.
     """
-    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired)
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
+    paired = _flag(paired, "paired")
     steps, record_every = _steps_and_record(steps, record_every)
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
-    if backend not in ("numpy", "numba", "auto"):
+    callback = _callback(callback)
+    if not isinstance(backend, str) or backend not in ("numpy", "numba", "auto"):
         raise ValueError(f"backend must be 'numpy', 'numba' or 'auto', got {backend!r}")
     from . import _numba
     from .model import _SympyModel
@@ -286,7 +509,20 @@ def gd(
         raise ValueError("backend='numba' needs a symbolic model (Model.from_sympy)")
     if backend == "numba" and not _numba.available():
         raise ValueError("backend='numba' needs numba: pip install 'eos-toymodels[fast]'")
-    if backend == "numba" or (backend == "auto" and symbolic and _numba.available()):
+    if backend == "numba" and callback is not None:
+        raise ValueError(
+            "callback is not supported with backend='numba' (the compiled loop records inside "
+            "numba); use backend='numpy' or 'auto'"
+        )
+
+    def check(members: int) -> None:
+        _check_run_memory(
+            steps, record_every, members, model.n_params, loss=True, callback=callback is not None
+        )
+
+    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired, check)
+    use_numba = backend == "numba" or (backend == "auto" and symbolic and _numba.available())
+    if use_numba and callback is None:
         rec = _record_steps(steps, record_every)
         records, div_at = _numba.run_gd(model, flat, eta_flat, steps, rec, bound)
         return _model_trajectory(model, records, rec, div_at, batch, eta_b)
@@ -320,7 +556,14 @@ def gd(
             return [x]
 
     records, rec_steps, div_at = _run(
-        step, comps, eta_flat, steps, record_every, bound, check_every
+        step,
+        comps,
+        eta_flat,
+        steps,
+        record_every,
+        bound,
+        check_every,
+        _emitter(callback, batch, model.n_params),
     )
     return _model_trajectory(model, records, rec_steps, div_at, batch, eta_b)
 
@@ -333,22 +576,44 @@ def iterate(
     *,
     bound: float = 1e10,
     check_every: int = 64,
+    callback: Callable[[int, np.ndarray], Any] | None = None,
 ) -> Trajectory:
     """Iterate a map x_{t+1} = F(x_t), batched over ``state0`` (*B, dim) and the map's parameter.
 
-    The batch is ``broadcast(state0.shape[:-1], shape(F.param))``; divergence as in :func:`gd`.
+    The batch is ``broadcast(state0.shape[:-1], shape(F.param))``; divergence, ``callback``
+    and the memory budget as in :func:`gd` (records: 8·R·B·dim bytes, no loss).
     """
     if not isinstance(F, Map):
         raise TypeError(f"F must be a toymodels.Map, got {type(F).__name__}")
     x = F.state(state0, "state0")
+    refuse_empty(x, "state0")
+    if F.param is not None and np.size(F.param) == 0:
+        raise ValueError(
+            f"F has an empty parameter batch (shape {np.shape(F.param)}): nothing to run"
+        )
     steps, record_every = _steps_and_record(steps, record_every)
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
-    return _iterate(F, x, steps, record_every, bound, check_every)
+    callback = _callback(callback)
+
+    def check(members: int) -> None:
+        _check_run_memory(
+            steps, record_every, members, F.dim, loss=False, callback=callback is not None
+        )
+
+    return _iterate(F, x, steps, record_every, bound, check_every, callback=callback, check=check)
 
 
 def _iterate(
-    F: Map, x: np.ndarray, steps: int, record_every: int, bound: float, check_every: int = 64
+    F: Map,
+    x: np.ndarray,
+    steps: int,
+    record_every: int,
+    bound: float,
+    check_every: int = 64,
+    *,
+    callback: Callable[[int, np.ndarray], Any] | None = None,
+    check: Callable[[int], None] | None = None,
 ) -> Trajectory:
     """:func:`iterate` without validation (states may hold NaN from earlier divergence)."""
     pshape = np.shape(F.param) if F.param is not None else ()
@@ -358,6 +623,8 @@ def _iterate(
         raise ValueError(
             f"state0 batch {x.shape[:-1]} does not broadcast against the map parameter {pshape}"
         ) from exc
+    if check is not None:
+        check(int(np.prod(batch, dtype=np.int64)))
     flat = np.broadcast_to(x, (*batch, F.dim)).reshape(-1, F.dim)
     param = None
     if F.param is not None:
@@ -372,7 +639,16 @@ def _iterate(
         y = fn(np.stack(c, axis=-1), p)
         return [y[:, i] for i in range(F.dim)]
 
-    records, rec_steps, div_at = _run(step, comps, param, steps, record_every, bound, check_every)
+    records, rec_steps, div_at = _run(
+        step,
+        comps,
+        param,
+        steps,
+        record_every,
+        bound,
+        check_every,
+        _emitter(callback, batch, F.dim),
+    )
     return Trajectory(
         theta=records.reshape((len(rec_steps), *batch, F.dim)),
         loss=None,
@@ -381,6 +657,52 @@ def _iterate(
         diverged_at=div_at.reshape(batch),
         map=F,
     )
+
+
+#: target size of one block of sample indices drawn by :func:`sgd` (bytes)
+_INDEX_BLOCK_BYTES = 8 << 20
+#: Generator.choice(n, b, replace=False) uses Floyd's algorithm (O(b) memory) when n > 10000 and
+#: b <= n // 50, else a permutation of all n samples (O(n) memory per draw)
+_FLOYD_MIN_N = 10000
+
+
+class _IndexStream:
+    """The sgd index rows B_0, B_1, … drawn block by block from one Generator.
+
+    Drawing block after block from the same Generator gives exactly the numbers of one call for
+    the whole (steps, batch_size) array: numpy's bounded-integer fill keeps its spare 32-bit half
+    word in the bit generator's state, and sampling without replacement draws one row per call
+    anyway (``tests/core/test_memory_budget.py`` checks both against the one-call draw). Only the
+    latest two blocks are kept; the engine's divergence replay never reaches further back because
+    sgd caps its check interval at one block.
+    """
+
+    def __init__(
+        self, rng: np.random.Generator, n: int, size: int, replace: bool, steps: int, block: int
+    ) -> None:
+        self.rng, self.n, self.size, self.replace = rng, n, size, replace
+        self.steps, self.block = steps, block
+        self.blocks: dict[int, np.ndarray] = {}
+        self.drawn = 0  # blocks drawn so far
+
+    def _draw(self, steps: int) -> np.ndarray:
+        """The next ``steps`` rows."""
+        rng, n_samples, batch_size = self.rng, self.n, self.size
+        if self.replace:
+            batches = rng.integers(0, n_samples, size=(steps, batch_size))
+            return batches
+        return np.stack([rng.choice(n_samples, batch_size, replace=False) for _ in range(steps)])
+
+    def row(self, t: int) -> np.ndarray:
+        j = t // self.block
+        while self.drawn <= j:
+            lo = self.drawn * self.block
+            self.blocks[self.drawn] = self._draw(min(self.block, self.steps - lo))
+            self.blocks.pop(self.drawn - 2, None)
+            self.drawn += 1
+        if j not in self.blocks:  # pragma: no cover - excluded by the capped check interval
+            raise RuntimeError(f"sgd index block {j} was already released")
+        return self.blocks[j][t - j * self.block]
 
 
 def sgd(
@@ -397,45 +719,129 @@ def sgd(
     replace: bool = True,
     bound: float = 1e10,
     check_every: int = 64,
+    callback: Callable[[int, np.ndarray], Any] | None = None,
 ) -> Trajectory:
     """Stochastic gradient descent θ_{t+1} = θ_t − η ∇L_{B_t}(θ_t), batched over step sizes.
 
     ``batch_grad(theta, idx)`` returns the gradient of the mini-batch loss on the sample indices
-    ``idx`` (shape (batch_size,)) for a batch of states θ of shape (M, p). The index sequence
-    B_0, B_1, … is drawn once from ``numpy.random.default_rng(seed)`` (with or without
-    replacement inside a batch) and shared by every member of the batch: step sizes are compared
-    on the same samples, and reruns are bit-identical. Batch shape, recording and divergence
-    bookkeeping as in :func:`gd`; ``loss`` is the full-batch loss ``model.loss``.
+    ``idx`` (shape (batch_size,)) for a batch of states θ of shape (M, p); it must return real
+    numbers of exactly that shape (M, p), checked at every call (a scalar, (M,) or (p,) result is
+    refused with a ``ValueError`` naming ``batch_grad``, never broadcast). The index sequence
+    B_0, B_1, … comes from ``numpy.random.default_rng(seed)`` (``seed`` an integer >= 0) as
+    ``rng.integers(0, n_samples, size=(steps, batch_size))`` with replacement, or one
+    ``rng.choice(n_samples, batch_size, replace=False)`` per step without; it is drawn in blocks
+    of about 8 MiB as the run proceeds (the same numbers as the one-call draw), and shared by
+    every member of the batch: step sizes are compared on the same samples, and reruns are
+    bit-identical. Batch shape, recording, ``callback``, the memory budget and divergence
+    bookkeeping as in :func:`gd` (the estimate adds the index blocks); ``loss`` is the
+    full-batch loss ``model.loss``.
     """
     if not callable(batch_grad):
         raise TypeError("batch_grad must be callable (theta, idx) -> gradient")
-    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired=False)
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
     steps, record_every = _steps_and_record(steps, record_every)
     n_samples = positive_int(n_samples, "n_samples")
+    if n_samples >= 2**63:
+        raise ValueError(f"n_samples must be < 2**63 (int64 sample indices), got {n_samples}")
     batch_size = positive_int(batch_size, "batch_size")
+    replace = _flag(replace, "replace")
     if not replace and batch_size > n_samples:
         raise ValueError("batch_size must be <= n_samples when sampling without replacement")
+    seed = _seed(seed)
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
-    rng = np.random.default_rng(seed)
-    if replace:
-        batches = rng.integers(0, n_samples, size=(steps, batch_size))
-    else:
-        batches = (
-            np.stack([rng.choice(n_samples, batch_size, replace=False) for _ in range(steps)])
-            if steps
-            else np.empty((0, batch_size), int)
+    callback = _callback(callback)
+    block = max(1, min(max(steps, 1), _INDEX_BLOCK_BYTES // (8 * batch_size)))
+    extra = [(f"index blocks ({batch_size} per step)", 2.0 * 8 * block * batch_size)]
+    if not replace and not (n_samples > _FLOYD_MIN_N and batch_size <= n_samples // 50):
+        extra.append(("a permutation of n_samples per step", 8.0 * n_samples))
+    limits.check_memory(
+        f"batch_size={batch_size} with n_samples={n_samples} (replace={replace})",
+        extra,
+        "Use a smaller batch_size"
+        + ("." if replace else " (<= n_samples/50 draws in O(batch_size) memory)."),
+    )
+
+    def check(members: int) -> None:
+        _check_run_memory(
+            steps,
+            record_every,
+            members,
+            model.n_params,
+            loss=True,
+            callback=callback is not None,
+            extra=tuple(extra),
         )
+
+    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, False, check)
+    stream = _IndexStream(np.random.default_rng(seed), n_samples, batch_size, replace, steps, block)
 
     def step(c: list[np.ndarray], eta_: np.ndarray | None, t: int) -> list[np.ndarray]:
         x = c[0]
-        x -= eta_[:, None] * batch_grad(x, batches[t])
+        g = batch_grad(x, stream.row(t))
+        if type(g) is not np.ndarray or g.shape != x.shape or g.dtype.kind not in "fiu":
+            g = _checked_batch_grad(g, x.shape)
+        x -= eta_[:, None] * g
         return [x]
 
+    # the divergence replay must stay inside the two index blocks the stream keeps
     records, rec_steps, div_at = _run(
-        step, [flat.copy()], eta_flat, steps, record_every, bound, check_every
+        step,
+        [flat.copy()],
+        eta_flat,
+        steps,
+        record_every,
+        bound,
+        min(check_every, block),
+        _emitter(callback, batch, model.n_params),
     )
     return _model_trajectory(model, records, rec_steps, div_at, batch, eta_b)
+
+
+def _checked_batch_grad(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``batch_grad``'s result as a float array of exactly ``shape``, or a clear error."""
+    if g is None or isinstance(g, (str, bytes)):
+        raise TypeError(f"batch_grad must return an array of shape {shape}, got {g!r}")
+    try:
+        arr = np.asarray(g)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"batch_grad must return an array of shape {shape}, got {g!r}") from exc
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(
+            f"batch_grad must return real numbers, got dtype {arr.dtype} (shape {arr.shape})"
+        )
+    if arr.shape != shape:
+        raise ValueError(
+            f"batch_grad must return the gradient for every state: expected shape {shape} "
+            f"(the shape of theta), got shape {arr.shape} (results are never broadcast)"
+        )
+    return arr
+
+
+#: the solvers of scipy.integrate.solve_ivp, by name (case-sensitive, as scipy spells them)
+IVP_METHODS = ("RK45", "RK23", "DOP853", "Radau", "BDF", "LSODA")
+#: shortest flow time accepted: below it LSODA's step-size control does not terminate
+_MIN_T_END = 1e-100
+#: scipy's smallest relative tolerance (it clamps smaller ones with a warning)
+_MIN_RTOL = 100 * np.finfo(float).eps
+
+
+def _ivp_method(method: Any) -> tuple[Any, bool]:
+    """(method, implicit) for solve_ivp: a name from :data:`IVP_METHODS` or an OdeSolver class."""
+    if isinstance(method, str) and method in IVP_METHODS:
+        return method, method in ("Radau", "BDF", "LSODA")
+    if isinstance(method, type) and issubclass(method, OdeSolver):
+        return method, issubclass(method, (Radau, BDF, LSODA))
+    raise ValueError(
+        f"method must be one of {', '.join(repr(m) for m in IVP_METHODS)} (case-sensitive, as "
+        f"scipy.integrate.solve_ivp spells them) or an OdeSolver subclass, got {method!r}"
+    )
+
+
+def _event_location_failed(exc: ValueError) -> bool:
+    """scipy's event location (brentq on the dense output) broke down at a blow-up."""
+    return "must have different signs" in str(exc)
 
 
 def gradient_flow(
@@ -443,7 +849,7 @@ def gradient_flow(
     theta0: Any,
     t_end: float,
     *,
-    n_points: int = 201,
+    n_points: int | None = None,
     t_eval: Any = None,
     method: str = "LSODA",
     rtol: float = 1e-10,
@@ -453,19 +859,35 @@ def gradient_flow(
     """Gradient flow dθ/dt = −∇L(θ) by ``scipy.integrate.solve_ivp`` (Jacobian −∇²L supplied).
 
     ``theta0`` is (p,) or (*B, p); each member is integrated separately and recorded at
-    ``t_eval`` (default ``n_points`` equally spaced times in [0, t_end]). A member whose state
-    leaves ``|θ_i| ≤ bound`` (finite-time blow-up) is marked diverged; later records are NaN.
+    ``t_eval`` (an increasing 1-D array inside [0, t_end]) or, by default, at ``n_points``
+    (default 201, at least 2) equally spaced times in [0, t_end]; give one of the two. A member
+    whose state leaves ``|θ_i| ≤ bound`` (finite-time blow-up) is marked diverged; later records
+    are NaN. ``method`` is one of :data:`IVP_METHODS` (case-sensitive, e.g. ``"RK45"``; the
+    implicit ``"Radau"``, ``"BDF"``, ``"LSODA"`` get the Jacobian) or an ``OdeSolver`` subclass;
+    anything else raises ``ValueError``. When scipy's event location fails at a blow-up (its
+    root bracket on the dense output breaks down), that member is redone with Radau; every other
+    solver error propagates. ``t_end`` must be >= 1e-100 and ``rtol`` >= 100·eps ≈ 2.2e-14
+    (scipy's floor). Memory: 8·N·B·(p + 1) bytes for N record times of B members, plus the
+    solver's 24·N·(p + 1) per member, checked against :data:`toymodels.limits.MEMORY_BUDGET`
+    (``ValueError`` naming ``n_points`` / ``t_eval``) before anything is allocated.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
-    th = model._theta(theta0, "theta0")
-    if not np.all(np.isfinite(th)):
-        raise ValueError("theta0 must be finite (no NaN or inf)")
+    th = _initial_theta(model, theta0, "theta0")
     t_end = positive_float(t_end, "t_end")
+    if t_end < _MIN_T_END:
+        raise ValueError(
+            f"t_end must be >= {_MIN_T_END:g} (the flow does not move θ0 in double precision "
+            f"before that, and the solvers' step control breaks down), got {t_end!r}"
+        )
     if t_eval is None:
-        n_points = positive_int(n_points, "n_points")
-        t_eval = np.linspace(0.0, t_end, max(n_points, 2))
+        n_points = 201 if n_points is None else positive_int(n_points, "n_points")
+        if n_points < 2:
+            raise ValueError(f"n_points must be >= 2 (the times 0 and t_end), got {n_points}")
+        n_rec, size_name = n_points, f"n_points={n_points}"
     else:
+        if n_points is not None:
+            raise ValueError("give n_points or t_eval, not both (t_eval sets the record times)")
         t_eval = as_float_array(t_eval, "t_eval")
         if (
             t_eval.ndim != 1
@@ -475,9 +897,28 @@ def gradient_flow(
             or t_eval[-1] > t_end
         ):
             raise ValueError("t_eval must be increasing and inside [0, t_end]")
+        n_rec, size_name = t_eval.size, f"t_eval with {t_eval.size} times"
+    method, implicit = _ivp_method(method)
     rtol = positive_float(rtol, "rtol")
+    if rtol < _MIN_RTOL:
+        raise ValueError(
+            f"rtol must be >= {_MIN_RTOL:.3g} (100 machine epsilons, scipy's floor), got {rtol!r}"
+        )
     atol = positive_float(atol, "atol")
     bound = positive_float(bound, "bound")
+    p = model.n_params
+    members = int(np.prod(th.shape[:-1], dtype=np.int64))
+    limits.check_memory(
+        size_name,
+        [
+            (f"{n_rec} records of {members} x {p} states", 8.0 * n_rec * members * p),
+            ("their loss", 8.0 * n_rec * members),
+            ("solver output per member", 24.0 * n_rec * (p + 1)),
+        ],
+        "Record fewer times: a smaller n_points (or a shorter t_eval), or fewer members per call.",
+    )
+    if t_eval is None:
+        t_eval = np.linspace(0.0, t_end, n_rec)
     batch = th.shape[:-1]
     flat = th.reshape(-1, model.n_params)
     out = np.full((len(t_eval), flat.shape[0], model.n_params), np.nan)
@@ -496,7 +937,7 @@ def gradient_flow(
 
     escape.terminal = True  # type: ignore[attr-defined]
     # only the implicit solvers use a Jacobian (scipy warns when an explicit one is given it)
-    jac_kw = {"jac": jac} if method in ("Radau", "BDF", "LSODA") else {}
+    jac_kw = {"jac": jac} if implicit else {}
     for b in range(flat.shape[0]):
         with np.errstate(all="ignore"):
             try:
@@ -513,9 +954,12 @@ def gradient_flow(
                 )
                 ys = sol.y
                 failed = not sol.success
-            except ValueError:
-                # LSODA's event location can break down at a finite-time blow-up (its dense
-                # output returns non-finite values); redo this member with Radau
+            except ValueError as exc:
+                # the event location can break down at a finite-time blow-up (LSODA's dense
+                # output returns non-finite values there); redo this member with Radau. Any
+                # other error is the caller's (or the model's) and propagates.
+                if not _event_location_failed(exc):
+                    raise
                 try:
                     sol = solve_ivp(
                         rhs,
@@ -530,7 +974,9 @@ def gradient_flow(
                     )
                     ys = sol.y
                     failed = not sol.success
-                except ValueError:
+                except ValueError as exc2:
+                    if not _event_location_failed(exc2):
+                        raise
                     ys = np.empty((flat.shape[1], 0))
                     failed = True
         finite = np.all(np.isfinite(ys), axis=0) & np.all(np.abs(ys) <= bound, axis=0)
@@ -540,8 +986,7 @@ def gradient_flow(
             div_at[b] = n
             out[n:, b] = np.nan
     theta = out.reshape((len(t_eval), *batch, model.n_params))
-    with np.errstate(all="ignore"):
-        loss = model.loss(theta)
+    loss = _recorded_loss(model, theta)
     return Trajectory(
         theta=theta,
         loss=loss,
