@@ -6,12 +6,15 @@ See DESIGN.md for the public contract; every name below is part of it.
 
 from __future__ import annotations
 
+from . import limits
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
 from .orbits import (
     Bifurcation,
     BifurcationDiagram,
+    BifurcationList,
+    BifurcationPoints,
     Cycle,
     LyapunovResult,
     Phase,
@@ -31,6 +34,8 @@ __version__ = "0.1.0"
 __all__ = [
     "Bifurcation",
     "BifurcationDiagram",
+    "BifurcationList",
+    "BifurcationPoints",
     "Cycle",
     "LyapunovResult",
     "Map",
@@ -48,6 +53,7 @@ __all__ = [
     "gradient_flow",
     "hessian_eigenvalues",
     "iterate",
+    "limits",
     "locate_transition",
     "lyapunov_exponent",
     "period",
