@@ -43,8 +43,15 @@ class Figure:
     module: ModuleType
 
     def make(self, out_dir: Path | str, quick: bool = False) -> list[Path]:
-        """Render into ``out_dir`` (PNG + PDF); returns the written paths."""
-        return self.module.make(Path(out_dir), quick=quick)
+        """Render into ``out_dir`` (PNG + PDF); returns the written paths.
+
+        ``out_dir`` (a path, not an existing file) and ``quick`` (a bool) are checked first.
+        """
+        from ._common import check_out_dir
+
+        if not isinstance(quick, bool):
+            raise TypeError(f"quick must be True or False, got {quick!r}")
+        return self.module.make(check_out_dir(out_dir), quick=quick)
 
 
 def _register(*modules: ModuleType) -> dict[str, Figure]:

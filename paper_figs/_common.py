@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,9 +46,21 @@ def new_figure(width: float, height: float) -> MplFigure:
     return MplFigure(figsize=(width, height), layout="constrained")
 
 
+def check_out_dir(out_dir: Any, name: str = "out_dir") -> Path:
+    """``out_dir`` as a Path: a str / PathLike that is not an existing non-directory."""
+    if isinstance(out_dir, bytes) or not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {out_dir!r}")
+    if isinstance(out_dir, str) and not out_dir.strip():
+        raise ValueError(f"{name} must name a directory, got an empty string")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{name} {str(out)!r} exists and is not a directory")
+    return out
+
+
 def save(fig: MplFigure, out_dir: Path | str, name: str) -> list[Path]:
     """Write ``name.png`` and ``name.pdf`` into ``out_dir`` (created if needed)."""
-    out = Path(out_dir)
+    out = check_out_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png = out / f"{name}.png"
     pdf = out / f"{name}.pdf"

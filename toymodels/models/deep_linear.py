@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, positive_int
 from ..maps import Map, MapFamily
 from ..model import Model
+from . import _checks
 
 __all__ = [
     "CITATION",
@@ -45,15 +45,43 @@ CITATION = (
 )
 
 
-def symmetric_target(s: Any, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(M*, U): M* = U diag(s) Uᵀ with U from the QR factor of a seeded Gaussian matrix."""
-    s = as_float_array(s, "s")
+def _singular_values(s: Any) -> np.ndarray:
+    """The paper's targets are symmetric PSD, M* = U diag(s) Uᵀ: ``s`` is a non-empty 1-D array of
+    singular values s_i >= 0 (a matrix is refused: pass its singular values)."""
+    s = _checks.array(s, "s")
     if s.ndim != 1:
-        raise ValueError("s must be a 1-D array of singular values")
+        raise ValueError(
+            f"s must be a 1-D array of singular values s_i >= 0 (the target is "
+            f"M* = U diag(s) Uᵀ), got shape {s.shape}; for a matrix pass its singular values"
+        )
+    if s.size == 0:
+        raise ValueError("s must contain at least one singular value")
+    if np.any(s < 0):
+        raise ValueError(f"s must be non-negative singular values, got min {s.min()!r}")
+    return s
+
+
+def symmetric_target(s: Any, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(M*, U): M* = U diag(s) Uᵀ with U from the QR factor of a seeded Gaussian matrix.
+
+    ``s`` are the singular values (1-D, >= 0), so M* is symmetric positive semidefinite, the
+    setting in which GD from W_l = a_l I stays in the singular vector stationary set. Zeros (a
+    low-rank target, brief §D.4 uses s = (3, 2, 1, 0, 0)) and any order are valid: column i of U
+    is the singular vector of s_i.
+    """
+    s = _singular_values(s)
+    seed = _checks.seed(seed)
     d = s.shape[0]
+    _checks.budget(d * d, "s", f"the {d}×{d} target")
     q, r = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
     U = q * np.sign(np.diag(r))
-    return (U * s) @ U.T, U
+    with np.errstate(all="ignore"):
+        M = (U * s) @ U.T
+    if not np.all(np.isfinite(M)):
+        raise ValueError(
+            f"s is too large: the target U diag(s) Uᵀ overflows float64 (max s = {s.max()!r})"
+        )
+    return M, U
 
 
 def balanced_line_expr(depth: int) -> str:
@@ -62,7 +90,7 @@ def balanced_line_expr(depth: int) -> str:
     :func:`balanced_line_family` compiles this string and ``proofs_check.deep_linear`` derives
     it from the GD step of the depth-L scalar net (so both read the same formula).
     """
-    L = positive_int(depth, "depth")
+    L = _checks.count(depth, "depth", maximum=_checks.MAX_DEPTH)
     return f"z - (c/{L})*(z**{L} - 1)*z**{L - 1}"
 
 
@@ -71,7 +99,7 @@ def balanced_line_family(depth: int) -> MapFamily:
 
     z = w / s^{1/L}, c = η L s^{2−2/L} (η times the sharpness of the balanced minimum).
     """
-    L = positive_int(depth, "depth")
+    L = _checks.count(depth, "depth", maximum=_checks.MAX_DEPTH)
     return Map.from_sympy(balanced_line_expr(L), state="z", param="c", name=f"balanced line L={L}")
 
 
@@ -85,7 +113,11 @@ def balanced_minimum_eigenvalue_exprs(s: Any, depth: int) -> tuple[list[Any], li
     """
     import sympy as sp
 
-    L = positive_int(depth, "depth")
+    L = _checks.count(depth, "depth", maximum=_checks.MAX_DEPTH)
+    s = _checks.sequence(s, "s", min_length=1, scalars=True)
+    for i, si in enumerate(s):
+        if si.is_number and si.is_negative:
+            raise ValueError(f"s[{i}] must be a non-negative singular value, got {si}")
     lam = [L * si ** (2 - sp.Rational(2, L)) for si in s]
     mu = [
         sum(
@@ -107,6 +139,22 @@ def deep_linear_loss_expr(layers: Any, target: Any) -> Any:
     """
     import sympy as sp
 
+    layers = _checks.sequence(layers, "layers", min_length=1)
+    for i, W in enumerate(layers):
+        if not isinstance(W, sp.MatrixBase):
+            raise TypeError(f"layers[{i}] must be a sympy Matrix, got {type(W).__name__}")
+        if W.shape != layers[0].shape or W.shape[0] != W.shape[1]:
+            raise ValueError(
+                f"layers[{i}] must be square and of the same shape as layers[0] "
+                f"{layers[0].shape}, got {W.shape}"
+            )
+    if not isinstance(target, sp.MatrixBase):
+        try:
+            target = sp.Matrix(_checks.array(target, "target", ndim=2))
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"target must be a sympy Matrix or a 2-D array: {exc}") from exc
+    if target.shape != layers[0].shape:
+        raise ValueError(f"target must have shape {layers[0].shape}, got {target.shape}")
     P = layers[0]
     for W in layers[1:]:
         P = W * P
@@ -121,37 +169,52 @@ def balanced_minimum_spectrum(s: Any, depth: int) -> np.ndarray:
 
     {L s_i^{2−2/L}} (one each) ∪ {μ_ij = Σ_l s_i^{2(L−l)/L} s_j^{2(l−1)/L}} (i ≠ j, each pair twice:
     once as μ_ij and once as μ_ji, which are equal), for the nonzero singular values s_i.
+
+    ``s`` may hold zeros (a low-rank target) and be in any order; the result is sorted. A
+    spectrum that overflows float64 (huge s) is refused with a ``ValueError`` naming ``s``.
     """
-    s = as_float_array(s, "s")
-    L = positive_int(depth, "depth")
-    if np.any(s < 0):
-        raise ValueError("s must be non-negative singular values")
+    s = _singular_values(s)
+    L = _checks.count(depth, "depth", maximum=_checks.MAX_DEPTH)
     # zero singular values stay in: μ_ij with s_j = 0 keeps its l = 1 term s_i^{2(L−1)/L}
     # (0**0 = 1 is the right convention here; for L = 1 every eigenvalue is 1)
-    vals = [L * si ** (2 - 2 / L) for si in s]
-    for i in range(len(s)):
-        for j in range(len(s)):
-            if i != j:
-                vals.append(
-                    sum(
-                        s[i] ** (2 * (L - l) / L) * s[j] ** (2 * (l - 1) / L)
-                        for l in range(1, L + 1)
+    with np.errstate(all="ignore"):
+        vals = [L * si ** (2 - 2 / L) for si in s]
+        for i in range(len(s)):
+            for j in range(len(s)):
+                if i != j:
+                    vals.append(
+                        sum(
+                            s[i] ** (2 * (L - l) / L) * s[j] ** (2 * (l - 1) / L)
+                            for l in range(1, L + 1)
+                        )
                     )
-                )
     out = np.array(vals)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            f"s is too large: the Hessian eigenvalues L s_i^(2-2/L) and mu_ij overflow float64 "
+            f"(max s = {s.max()!r}, depth = {L})"
+        )
     return np.sort(out[out > 0])[::-1]
 
 
 class DeepLinear:
-    """½‖W_L ⋯ W_1 − M*‖²_F over d×d layers; θ = (vec W_1, …, vec W_L) (row-major)."""
+    """½‖W_L ⋯ W_1 − M*‖²_F over d×d layers; θ = (vec W_1, …, vec W_L) (row-major).
+
+    ``target`` is any finite square matrix (deep matrix factorisation; the authors' convergence
+    notebook uses a rank-3 Gaussian, non-symmetric target). Only the SVS decoupling and the
+    balanced-minimum formulas need the symmetric PSD targets of :func:`symmetric_target`.
+    """
 
     def __init__(self, target: Any, depth: int) -> None:
-        M = as_float_array(target, "target")
-        if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"target must be a square matrix, got shape {M.shape}")
+        M = _checks.array(target, "target")
+        if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] == 0:
+            raise ValueError(f"target must be a non-empty square matrix, got shape {M.shape}")
         self.M = M
         self.d = M.shape[0]
-        self.depth = positive_int(depth, "depth")
+        self.depth = _checks.count(depth, "depth", maximum=_checks.MAX_DEPTH)
+        _checks.n_params(
+            self.depth * self.d * self.d, "depth" if self.depth > 1 else "target", "depth·d²"
+        )
         names = [
             f"W{l + 1}_{a}_{b}"
             for l in range(self.depth)
@@ -173,12 +236,21 @@ class DeepLinear:
     # ------------------------------------------------------------------ helpers
     def layers(self, theta: Any) -> np.ndarray:
         """W with shape (..., L, d, d) (W[..., l] is W_{l+1})."""
-        th = np.asarray(theta, dtype=float)
+        return self._layers(self.model._theta(theta))
+
+    def _layers(self, th: np.ndarray) -> np.ndarray:
         return th.reshape((*th.shape[:-1], self.depth, self.d, self.d))
 
     def flatten(self, W: Any) -> np.ndarray:
         """θ from layers of shape (..., L, d, d)."""
-        W = np.asarray(W, dtype=float)
+        W = _checks.array(W, "W", allow_nan=True)
+        if W.ndim < 3 or W.shape[-3:] != (self.depth, self.d, self.d):
+            raise ValueError(
+                f"W must have shape (..., {self.depth}, {self.d}, {self.d}), got {W.shape}"
+            )
+        return self._flatten(W)
+
+    def _flatten(self, W: np.ndarray) -> np.ndarray:
         return W.reshape((*W.shape[:-3], self.depth * self.d * self.d))
 
     def _products(self, W: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
@@ -194,27 +266,28 @@ class DeepLinear:
         P = W[..., L - 1, :, :] @ C[L - 1]
         return C, A, P
 
+    @_checks.quiet
     def product(self, theta: Any) -> np.ndarray:
-        """End-to-end matrix P = W_L ⋯ W_1."""
-        return self._products(self.layers(self.model._theta(theta)))[2]
+        """End-to-end matrix P = W_L ⋯ W_1 (NaN/inf for a diverged θ, without a warning)."""
+        return self._products(self._layers(self.model._theta(theta)))[2]
 
     def _loss(self, theta: np.ndarray) -> np.ndarray:
-        _, _, P = self._products(self.layers(theta))
+        _, _, P = self._products(self._layers(theta))
         R = P - self.M
         return 0.5 * np.sum(R * R, axis=(-2, -1))
 
     def _grad(self, theta: np.ndarray) -> np.ndarray:
-        W = self.layers(theta)
+        W = self._layers(theta)
         C, A, P = self._products(W)
         R = P - self.M
         G = np.stack(
             [np.swapaxes(A[l], -1, -2) @ R @ np.swapaxes(C[l], -1, -2) for l in range(self.depth)],
             axis=-3,
         )
-        return self.flatten(G)
+        return self._flatten(G)
 
     def _hessian(self, theta: np.ndarray) -> np.ndarray:
-        W = self.layers(theta)
+        W = self._layers(theta)
         C, A, P = self._products(W)
         R = P - self.M
         L, d = self.depth, self.d
@@ -255,30 +328,52 @@ class DeepLinear:
     # ------------------------------------------------------------------ SVS coordinates
     def svs_init(self, scales: Any) -> np.ndarray:
         """θ with W_l = a_l I (scalar per layer, or one scale for all layers)."""
-        a = np.broadcast_to(as_float_array(scales, "scales"), (self.depth,))
+        a = _checks.array(scales, "scales", ndim=(0, 1))
+        if a.ndim == 1 and a.shape[0] not in (1, self.depth):
+            raise ValueError(
+                f"scales must be a scalar or have {self.depth} entries (one per layer), "
+                f"got {a.shape[0]}"
+            )
+        a = np.broadcast_to(a, (self.depth,))
         W = a[:, None, None] * np.eye(self.d)
-        return self.flatten(W)
+        return self._flatten(W)
 
+    @_checks.quiet
     def singular_values(self, theta: Any) -> np.ndarray:
-        """Singular values of W_L ⋯ W_1, descending, shape (..., d)."""
-        return np.linalg.svd(self.product(theta), compute_uv=False)
+        """Singular values of W_L ⋯ W_1, descending, shape (..., d).
 
+        A batch member whose product is not finite (a diverged θ: NaN/inf entries, or overflow
+        of W_L ⋯ W_1) gets NaN singular values; the other members are unaffected.
+        """
+        P = self.product(theta)
+        ok = np.all(np.isfinite(P), axis=(-2, -1))
+        if np.all(ok):
+            return np.linalg.svd(P, compute_uv=False)
+        sv = np.linalg.svd(np.where(ok[..., None, None], P, 0.0), compute_uv=False)
+        return np.where(ok[..., None], sv, np.nan)
+
+    @_checks.quiet
     def rotated_layers(self, theta: Any, U: Any) -> np.ndarray:
         """Uᵀ W_l U for every layer (diagonal in the singular vector stationary set)."""
-        U = as_float_array(U, "U")
-        W = self.layers(self.model._theta(theta))
+        U = _checks.array(U, "U")
+        if U.shape != (self.d, self.d):
+            raise ValueError(f"U must have shape ({self.d}, {self.d}), got {U.shape}")
+        W = self._layers(self.model._theta(theta))
         return np.swapaxes(U, -1, -2) @ W @ U
 
+    @_checks.quiet
     def off_diagonal(self, theta: Any, U: Any) -> np.ndarray:
         """max |off-diagonal| of Uᵀ W_l U over layers: how far the run left the SVS."""
         R = self.rotated_layers(theta, U)
         off = R - np.einsum("...ii->...i", R)[..., None] * np.eye(self.d)
         return np.max(np.abs(off), axis=(-3, -2, -1))
 
+    @_checks.quiet
     def direction_weights(self, theta: Any, U: Any) -> np.ndarray:
         """w_{l,i} = (Uᵀ W_l U)_{ii}, shape (..., L, d)."""
         return np.einsum("...lii->...li", self.rotated_layers(theta, U))
 
+    @_checks.quiet
     def balance_gaps(self, theta: Any, U: Any) -> np.ndarray:
         """w_{l+1,i}² − w_{l,i}² per direction i and layer pair, shape (..., L−1, d)."""
         w = self.direction_weights(theta, U)

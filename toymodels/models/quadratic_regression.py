@@ -37,9 +37,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .._validate import as_float_array, positive_float, positive_int
 from ..maps import Map, MapFamily
 from ..model import Model
+from . import _checks
 
 __all__ = [
     "AGARWALA",
@@ -139,7 +139,19 @@ def quadratic_regression_loss_expr(
     builds its loss with this function and ``proofs_check.chen_reduction`` proves the per-sample
     reduction on it.
     """
-    rows = list(rows)
+    rows = _checks.sequence(rows, "rows", min_length=1)
+    if not isinstance(U, sp.MatrixBase):
+        raise TypeError(f"U must be a sympy Matrix (d × m), got {type(U).__name__}")
+    for i, x in enumerate(rows):
+        if not isinstance(x, sp.MatrixBase) or x.shape != (U.shape[0], 1):
+            raise ValueError(
+                f"rows[{i}] must be a sympy column Matrix of shape ({U.shape[0]}, 1), got "
+                f"{getattr(x, 'shape', type(x).__name__)}"
+            )
+    y = _checks.sequence(y, "y", length=len(rows), scalars=True)
+    c = _checks.symbolic_scalar(c, "c")
+    if n is not None and not isinstance(n, sp.Basic):
+        n = _checks.count(n, "n")
     L = sp.Integer(0)
     for x, yi in zip(rows, y, strict=True):
         p = U.T * x
@@ -154,7 +166,8 @@ def cubic_map_family() -> MapFamily:
 
 
 def cubic_map(a: float) -> Map:
-    """F_a for one value (or an array of values) of a = ηλ*/2."""
+    """F_a for one value (or an array of values) of a = ηλ*/2 > 0."""
+    a = _checks.array(a, "a", min_size=1, positive=True)
     return cubic_map_family()(a)
 
 
@@ -165,7 +178,7 @@ def w_map_family() -> MapFamily:
 
 def two_cycle(a: Any) -> tuple[np.ndarray, np.ndarray]:
     """z± = (1 + a ± √((a − 1)(a + 3)))/(2a), the 2-cycle of F_a for a > 1."""
-    a = as_float_array(a, "a")
+    a = _checks.array(a, "a")
     if np.any(a <= 1):
         raise ValueError("a must be > 1 for the 2-cycle to exist")
     root = np.sqrt((a - 1) * (a + 3))
@@ -174,17 +187,18 @@ def two_cycle(a: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def two_cycle_multiplier(a: Any) -> np.ndarray:
     """F_a'(z+)F_a'(z−) = 9 − 2(1 + a)²: stable for 1 < a < √5 − 1."""
-    a = as_float_array(a, "a")
+    a = _checks.array(a, "a")
     return 9 - 2 * (1 + a) ** 2
 
 
 def orthonormal_data(n: int, d: int, seed: int = 0) -> np.ndarray:
     """The first n rows of a Haar-random d×d orthogonal matrix (Chen et al.'s TMLR setting)."""
-    n = positive_int(n, "n")
-    d = positive_int(d, "d")
+    n = _checks.count(n, "n")
+    d = _checks.count(d, "d")
     if n > d:
         raise ValueError(f"n must be <= d for orthonormal rows, got n={n}, d={d}")
-    rng = np.random.default_rng(seed)
+    _checks.budget(d * d, "d", f"the {d}×{d} orthogonal matrix")
+    rng = np.random.default_rng(_checks.seed(seed))
     q, r = np.linalg.qr(rng.standard_normal((d, d)))
     q = q * np.sign(np.diag(r))
     return q[:n].copy()
@@ -204,24 +218,32 @@ class QuadraticRegression:
     c: float = 1.0
 
     def __post_init__(self) -> None:
-        X = as_float_array(self.X, "X")
-        y = as_float_array(self.y, "y")
-        if X.ndim != 2:
-            raise ValueError(f"X must be a 2-D array (n, d), got shape {X.shape}")
+        X = _checks.array(self.X, "X")
+        y = _checks.array(self.y, "y")
+        if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X must be a non-empty 2-D array (n, d), got shape {X.shape}")
         if y.shape != (X.shape[0],):
             raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
         if np.any(y <= 0):
             raise ValueError("y must be > 0 (the reduction to F_a needs positive labels)")
-        positive_int(self.m, "m")
-        positive_float(self.c, "c")
+        object.__setattr__(self, "m", _checks.count(self.m, "m"))
+        _checks.n_params(X.shape[1] * self.m, "m", "d·m")
+        object.__setattr__(self, "c", _checks.real(self.c, "c", positive=True))
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
 
     @classmethod
     def model_b(cls, n: int, d: int, m: int, y: Any = 1.0, seed: int = 0) -> QuadraticRegression:
         """Model B on orthonormal data: c = 1/m, labels ``y`` (scalar or (n,))."""
+        m = _checks.count(m, "m")
+        n = _checks.count(n, "n")
+        d = _checks.count(d, "d")
+        _checks.n_params(d * m, "m", "d·m")
+        y = _checks.array(y, "y", ndim=(0, 1))
+        if y.ndim == 1 and y.shape[0] not in (1, n):
+            raise ValueError(f"y must be a scalar or have shape ({n},), got {y.shape}")
         X = orthonormal_data(n, d, seed)
-        return cls(X, np.broadcast_to(as_float_array(y, "y"), (n,)).copy(), m, 1.0 / m)
+        return cls(X, np.broadcast_to(y, (n,)).copy(), m, 1.0 / m)
 
     @property
     def n(self) -> int:
@@ -240,25 +262,28 @@ class QuadraticRegression:
 
     def a(self, eta: Any) -> np.ndarray:
         """a_i = 2cη y_i / n = ηλ_i*/2 (broadcast: eta (...,) → (..., n))."""
-        eta = as_float_array(eta, "eta")
+        eta = _checks.array(eta, "eta", positive=True)
         return eta[..., None] * self.lambda_star / 2
 
     def eta_for(self, a: Any) -> np.ndarray:
-        """The step size giving max_i a_i = a."""
-        return 2 * as_float_array(a, "a") / np.max(self.lambda_star)
+        """The step size giving max_i a_i = a > 0."""
+        return 2 * _checks.array(a, "a", positive=True) / np.max(self.lambda_star)
 
     def _U(self, theta: np.ndarray) -> np.ndarray:
         return theta.reshape((*theta.shape[:-1], self.d, self.m))
 
     def predictions(self, theta: Any) -> np.ndarray:
-        """f(x_i; U) for each sample, shape (..., n)."""
+        """f(x_i; U) for each sample, shape (..., n) (NaN/inf for a diverged or huge θ)."""
         th = self.model._theta(theta)
-        P = np.einsum("nd,...dm->...nm", self.X, self._U(th))
-        return self.c * np.sum(P * P, axis=-1)
+        with np.errstate(all="ignore"):
+            P = np.einsum("nd,...dm->...nm", self.X, self._U(th))
+            return self.c * np.sum(P * P, axis=-1)
 
     def z(self, theta: Any) -> np.ndarray:
         """The reduced variables z_i = f(x_i)/y_i, shape (..., n)."""
-        return self.predictions(theta) / self.y
+        f = self.predictions(theta)
+        with np.errstate(all="ignore"):
+            return f / self.y
 
     # numeric twins -------------------------------------------------------------------------
     def _loss(self, theta: np.ndarray) -> np.ndarray:
@@ -307,8 +332,9 @@ class QuadraticRegression:
         return Model.from_sympy(L, [str(s) for s in U], name="quadratic regression (sympy)")
 
     def init(self, scale: float = 0.1, seed: int = 0) -> np.ndarray:
-        """U0 ~ scale·N(0, 1), flattened."""
-        rng = np.random.default_rng(seed)
+        """U0 ~ scale·N(0, 1), flattened (``scale`` > 0)."""
+        scale = _checks.real(scale, "scale", positive=True)
+        rng = np.random.default_rng(_checks.seed(seed))
         return scale * rng.standard_normal(self.d * self.m)
 
 
@@ -349,11 +375,13 @@ class NQM:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        x = as_float_array(self.x, "x")
-        if x.ndim != 1:
-            raise ValueError(f"x must be a 1-D input vector, got shape {x.shape}")
-        positive_int(self.m, "m")
-        as_float_array(self.y, "y")
+        x = _checks.array(self.x, "x")
+        if x.ndim != 1 or x.size == 0:
+            raise ValueError(f"x must be a non-empty 1-D input vector, got shape {x.shape}")
+        object.__setattr__(self, "m", _checks.count(self.m, "m"))
+        _checks.n_params(self.m * x.shape[0], "m", "m·d")
+        object.__setattr__(self, "y", _checks.real(self.y, "y"))
+        object.__setattr__(self, "seed", _checks.seed(self.seed))
         object.__setattr__(self, "x", x)
         rng = np.random.default_rng(self.seed)
         d = x.shape[0]
@@ -379,6 +407,15 @@ class NQM:
 
     def g_and_grad(self, du: np.ndarray, dv: np.ndarray) -> tuple[np.ndarray, ...]:
         """g and ∇g (w.r.t. u, v) at displacement (du, dv) from init; batched (..., m, d)."""
+        du = _checks.array(du, "du", allow_nan=True)
+        dv = _checks.array(dv, "dv", allow_nan=True)
+        if du.ndim < 2 or du.shape[-2:] != (self.m, self.d):
+            raise ValueError(f"du must have shape (..., {self.m}, {self.d}), got {du.shape}")
+        if dv.ndim < 1 or dv.shape[-1] != self.m:
+            raise ValueError(f"dv must have shape (..., {self.m}), got {dv.shape}")
+        return self._g_and_grad(du, dv)
+
+    def _g_and_grad(self, du: np.ndarray, dv: np.ndarray) -> tuple[np.ndarray, ...]:
         _, act, sig = self._parts()
         sm, sd = np.sqrt(self.m), np.sqrt(self.d)
         f0 = float(self.v0 @ sig) / sm
@@ -394,11 +431,12 @@ class NQM:
         return g, gu, gv
 
     def gd(self, eta: Any, steps: int) -> dict[str, np.ndarray]:
-        """Parameter-space GD on ½(g − y)² batched over ``eta``; returns g_t and λ_t (NTK)."""
-        eta = as_float_array(eta, "eta")
-        if np.any(eta <= 0):
-            raise ValueError("eta must be > 0")
-        steps = positive_int(steps, "steps")
+        """Parameter-space GD on ½(g − y)² batched over ``eta`` (a step size > 0 or a non-empty
+        1-D grid); returns g_t and λ_t (NTK)."""
+        eta = _checks.step_size(eta, "eta")
+        steps = _checks.count(steps, "steps")
+        _checks.budget((steps + 1) * eta.size, "steps", "the records (steps + 1)·len(eta)")
+        _checks.budget(eta.size * self.m * self.d, "eta", "the batch of displacements")
         shape = eta.shape
         du = np.zeros((*shape, self.m, self.d))
         dv = np.zeros((*shape, self.m))
@@ -406,7 +444,7 @@ class NQM:
         lam = np.empty((steps + 1, *shape))
         with np.errstate(all="ignore"):
             for t in range(steps + 1):
-                g, gu, gv = self.g_and_grad(du, dv)
+                g, gu, gv = self._g_and_grad(du, dv)
                 gs[t] = g
                 lam[t] = np.sum(gu * gu, axis=(-2, -1)) + np.sum(gv * gv, axis=-1)
                 if t == steps:
@@ -425,11 +463,11 @@ class NQM:
         """Zhu et al.'s exact recursion for (g − y, λ) from the NQM's g0, λ0; batched over eta.
 
         g' − y = (1 − ηλ + κη²(g − y)g)(g − y),   λ' = λ − ηκ(g − y)(4g − ηλ(g − y)).
+        ``eta``: a step size > 0 or a non-empty 1-D grid.
         """
-        eta = as_float_array(eta, "eta")
-        if np.any(eta <= 0):
-            raise ValueError("eta must be > 0")
-        steps = positive_int(steps, "steps")
+        eta = _checks.step_size(eta, "eta")
+        steps = _checks.count(steps, "steps")
+        _checks.budget((steps + 1) * eta.size, "steps", "the records (steps + 1)·len(eta)")
         g0, _, _ = self.g_and_grad(np.zeros((self.m, self.d)), np.zeros(self.m))
         k = self.kappa
         e = np.full(eta.shape, float(g0) - self.y)
@@ -470,8 +508,18 @@ def second_order_map_family() -> MapFamily:
     )
 
 
+def _second_order_args(z0: Any, J0: Any, q: Any) -> tuple[float, tuple[float, float], float]:
+    z0 = _checks.real(z0, "z0")
+    J0 = _checks.array(J0, "J0")
+    if J0.shape != (2,):
+        raise ValueError(f"J0 must have two entries (J0_1, J0_2), got shape {J0.shape}")
+    q = _checks.real(q, "q")
+    return z0, (float(J0[0]), float(J0[1])), q
+
+
 def second_order_model(z0: float, J0: tuple[float, float], q: float) -> Model:
     """L(θ) = ½ z(θ)², z(θ) = z0 + J0·θ + (q/2)(θ1² − θ2²): one datapoint, two parameters."""
+    z0, J0, q = _second_order_args(z0, J0, q)
     return Model.from_sympy(
         "(z0 + j1*t1 + j2*t2 + q*(t1**2 - t2**2)/2)**2/2",
         ["t1", "t2"],
@@ -484,8 +532,14 @@ def second_order_model(z0: float, J0: tuple[float, float], q: float) -> Model:
 def second_order_coordinates(
     theta: Any, eta: float, z0: float, J0: tuple[float, float], q: float
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    """(p, x, p*) of a parameter state: p = ηq z(θ), x = η‖J(θ)‖², p* = ηq z*."""
-    th = as_float_array(theta, "theta")
+    """(p, x, p*) of a parameter state: p = ηq z(θ), x = η‖J(θ)‖², p* = ηq z* (needs q ≠ 0)."""
+    th = _checks.array(theta, "theta")
+    if th.ndim == 0 or th.shape[-1] != 2 or th.size == 0:
+        raise ValueError(f"theta must have shape (..., 2) with at least one state, got {th.shape}")
+    eta = _checks.real(eta, "eta", positive=True)
+    z0, J0, q = _second_order_args(z0, J0, q)
+    if q == 0:
+        raise ValueError("q must be non-zero (p* = ηq z* with z* = z0 − (J0_1² − J0_2²)/(2q))")
     t1, t2 = th[..., 0], th[..., 1]
     z = z0 + J0[0] * t1 + J0[1] * t2 + q * (t1**2 - t2**2) / 2
     J1, J2 = J0[0] + q * t1, J0[1] - q * t2

@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .._validate import as_float_array, positive_int
 from ..model import Model
+from . import _checks
 
 __all__ = ["CITATION", "ScalarNet", "scalar_net_loss_expr"]
+
+#: largest |y|: y² (loss, sharpness, the GF-shift equation) must stay finite in float64
+_MAX_TARGET = 1e150
 
 CITATION = (
     "Kreisler, Nacson, Soudry, Carmon, 'Gradient descent monotonically decreases the sharpness "
@@ -42,6 +45,8 @@ def scalar_net_loss_expr(w: Any, y: Any) -> sp.Expr:
     :meth:`ScalarNet.symbolic` builds its loss with this function and ``proofs_check.scalar_net``
     proves its identities about it (the numpy twins of :class:`ScalarNet` are checked against it).
     """
+    w = _checks.sequence(w, "w", min_length=1, scalars=True)
+    y = _checks.symbolic_scalar(y, "y")
     return (sp.Mul(*w) - y) ** 2 / 2
 
 
@@ -53,15 +58,16 @@ class ScalarNet:
     """
 
     def __init__(self, depth: int, y: float = 1.0) -> None:
-        self.depth = positive_int(depth, "depth")
-        if self.depth < 2:
-            raise ValueError(f"depth must be >= 2, got {depth}")
-        y_arr = as_float_array(y, "y")
-        if y_arr.ndim != 0:
-            raise ValueError("y must be a scalar")
-        if y_arr == 0:
+        self.depth = _checks.count(depth, "depth", minimum=2, maximum=_checks.MAX_DEPTH)
+        y_val = _checks.real(y, "y")
+        if y_val == 0:
             raise ValueError("y must be non-zero (the GFS-sharpness is undefined for y = 0)")
-        self.y = float(y_arr)
+        if abs(y_val) > _MAX_TARGET:
+            raise ValueError(
+                f"y must satisfy |y| <= {_MAX_TARGET:g} (y² enters the loss and the sharpness "
+                f"and would overflow float64), got {y!r}"
+            )
+        self.y = y_val
         self.params = tuple(f"w{i}" for i in range(self.depth))
         self.model = Model.from_numpy(
             self.params,
@@ -121,24 +127,29 @@ class ScalarNet:
     def _w(self, w: Any) -> np.ndarray:
         return self.model._theta(w, "w")
 
+    @_checks.quiet
     def residual(self, w: Any) -> np.ndarray:
         """r = Π w_i − y."""
         return np.prod(self._w(w), axis=-1) - self.y
 
+    @_checks.quiet
     def balances(self, w: Any) -> np.ndarray:
         """w_i² − w_0² for i = 1 … D−1 (conserved by gradient flow)."""
         w2 = self._w(w) ** 2
         return w2[..., 1:] - w2[..., :1]
 
+    @_checks.quiet
     def minimum_sharpness(self, w: Any) -> np.ndarray:
-        """y² Σ 1/w_i²: the sharpness at a minimiser w (Π w = y)."""
+        """y² Σ 1/w_i²: the sharpness at a minimiser w (Π w = y); +inf where some w_i = 0."""
         w = self._w(w)
-        return self.y**2 * np.sum(1.0 / w**2, axis=-1)
+        with np.errstate(divide="ignore"):
+            return self.y**2 * np.sum(1.0 / w**2, axis=-1)
 
     def balanced_sharpness(self) -> float:
         """D|y|^{2−2/D}: the smallest sharpness on the minimiser manifold."""
         return self.depth * abs(self.y) ** (2 - 2 / self.depth)
 
+    @_checks.quiet
     def gf_shift(self, w: Any) -> np.ndarray:
         """δ ≥ −min w_i² solving Π_i (w_i² + δ) = y², so that |w_i^GF| = √(w_i² + δ).
 
@@ -163,6 +174,7 @@ class ScalarNet:
                     break
         return delta
 
+    @_checks.quiet
     def gf_solution(self, w: Any) -> np.ndarray:
         """The minimum gradient flow reaches from w: w_i^∞ = sign(w_i)√(w_i² + δ).
 
@@ -174,6 +186,7 @@ class ScalarNet:
         ok = np.sign(np.prod(w, axis=-1)) == np.sign(self.y)
         return np.where(ok[..., None], out, np.nan)
 
+    @_checks.quiet
     def gfs_sharpness(self, w: Any) -> np.ndarray:
         """φ(w) = y² Σ_i 1/(w_i² + δ): sharpness of the gradient-flow solution from w.
 

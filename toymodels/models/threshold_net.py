@@ -57,8 +57,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from .._validate import as_float_array, positive_float, positive_int
 from ..model import Model
+from . import _checks
 
 __all__ = [
     "CITATION",
@@ -89,15 +89,15 @@ class SparseCodingData:
     """The 1-sparse-plus-noise task x = λ·y·e_j + ξ (Ahn et al. eq. (1), reconstructed)."""
 
     def __init__(self, d: int = 200, lam: float = 3.0, noise: float = 1.0) -> None:
-        self.d = positive_int(d, "d")
-        self.lam = float(as_float_array(lam, "lam"))
-        self.noise = float(as_float_array(noise, "noise"))
-        if self.noise < 0:
-            raise ValueError(f"noise must be >= 0, got {noise}")
+        self.d = _checks.count(d, "d", maximum=_checks.MAX_PARAMS)
+        self.lam = _checks.real(lam, "lam")
+        self.noise = _checks.real(noise, "noise", nonnegative=True)
 
     def sample(self, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """(X (n, d), y (n,)) from ``numpy.random.default_rng(seed)``."""
-        n = positive_int(n, "n")
+        n = _checks.count(n, "n")
+        seed = _checks.seed(seed)
+        _checks.budget(n * self.d, "n", f"X ({n}×{self.d})")
         rng = np.random.default_rng(seed)
         y = rng.choice(np.array([-1.0, 1.0]), size=n)
         j = rng.integers(0, self.d, size=n)
@@ -110,10 +110,10 @@ class SparseCodingData:
 
 
 def _data(X: Any, y: Any, d: int) -> tuple[np.ndarray, np.ndarray]:
-    X = as_float_array(X, "X")
-    y = as_float_array(y, "y")
-    if X.ndim != 2 or X.shape[1] != d:
-        raise ValueError(f"X must have shape (n, {d}), got {X.shape}")
+    X = _checks.array(X, "X")
+    y = _checks.array(y, "y")
+    if X.ndim != 2 or X.shape[1] != d or X.shape[0] == 0:
+        raise ValueError(f"X must have shape (n, {d}) with n >= 1, got {X.shape}")
     if y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
     return X, y
@@ -157,20 +157,13 @@ class ReluNet:
         train_w: bool = True,
         biases: str = "trained",
     ) -> None:
-        self.d = positive_int(d, "d")
-        self.m = positive_int(m, "m")
-        if variant not in self.VARIANTS:
-            raise ValueError(f"variant must be one of {self.VARIANTS}, got {variant!r}")
-        self.variant = variant
-        if second_layer not in self.SECOND_LAYER:
-            raise ValueError(
-                f"second_layer must be one of {self.SECOND_LAYER}, got {second_layer!r}"
-            )
-        self.second_layer = second_layer
-        if biases not in ("trained", "tied"):
-            raise ValueError(f"biases must be 'trained' or 'tied', got {biases!r}")
-        self.biases = biases
-        self.train_w = bool(train_w)
+        self.d = _checks.count(d, "d")
+        self.m = _checks.count(m, "m")
+        _checks.n_params(self.m * self.d + 2 * self.m, "m" if self.m >= self.d else "d", "m·d + 2m")
+        self.variant = _checks.option(variant, "variant", self.VARIANTS)
+        self.second_layer = _checks.option(second_layer, "second_layer", self.SECOND_LAYER)
+        self.biases = _checks.option(biases, "biases", ("trained", "tied"))
+        self.train_w = _checks.boolean(train_w, "train_w")
         self.n_params = self.m * self.d + 2 * self.m
 
     def __repr__(self) -> str:
@@ -180,16 +173,36 @@ class ReluNet:
         )
 
     # ---------------------------------------------------------------- parameters
-    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def split(self, theta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Views (W (..., m, d), b (..., m), a (..., m)) of θ (..., P)."""
+        return self._split(self._theta(theta))
+
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         md = self.m * self.d
         W = theta[..., :md].reshape((*theta.shape[:-1], self.m, self.d))
         return W, theta[..., md : md + self.m], theta[..., md + self.m :]
 
     def join(self, W: Any, b: Any, a: Any) -> np.ndarray:
-        """θ (..., P) from W (..., m, d), b (..., m), a (..., m)."""
-        W, b, a = np.asarray(W, float), np.asarray(b, float), np.asarray(a, float)
-        lead = np.broadcast_shapes(W.shape[:-2], b.shape[:-1], a.shape[:-1])
+        """θ (..., P) from W (..., m, d), b (..., m), a (..., m); every entry finite.
+
+        ``join`` assembles a parameter vector (an input to training or evaluation), so NaN / inf
+        pieces are refused; :meth:`split` still takes a diverged (NaN) θ apart.
+        """
+        W = _checks.array(W, "W")
+        b = _checks.array(b, "b")
+        a = _checks.array(a, "a")
+        if W.ndim < 2 or W.shape[-2:] != (self.m, self.d):
+            raise ValueError(f"W must have shape (..., {self.m}, {self.d}), got {W.shape}")
+        for name, arr in (("b", b), ("a", a)):
+            if arr.ndim < 1 or arr.shape[-1] != self.m:
+                raise ValueError(f"{name} must have shape (..., {self.m}), got {arr.shape}")
+        try:
+            lead = np.broadcast_shapes(W.shape[:-2], b.shape[:-1], a.shape[:-1])
+        except ValueError as exc:
+            raise ValueError(
+                f"W, b and a must have broadcastable leading shapes, got {W.shape[:-2]}, "
+                f"{b.shape[:-1]} and {a.shape[:-1]}"
+            ) from exc
         W = np.broadcast_to(W, (*lead, self.m, self.d)).reshape((*lead, -1))
         b = np.broadcast_to(b, (*lead, self.m))
         a = np.broadcast_to(a, (*lead, self.m))
@@ -213,9 +226,17 @@ class ReluNet:
         diagnostic init that hands the net the sparse-coding basis, with the norm of an average
         Gaussian row; for m = 2d the plain net then holds the pairs ±e_k).
         """
+        seed = _checks.seed(seed)
+        if w_scale is not None:
+            w_scale = _checks.real(w_scale, "w_scale", nonnegative=True)
+        if a_scale is not None:
+            a_scale = _checks.real(a_scale, "a_scale", nonnegative=True)
+        bias = _checks.real(bias, "bias")
+        a_signs = _checks.option(a_signs, "a_signs", ("random", "balanced", "positive", "paired"))
+        w_init = _checks.option(w_init, "w_init", ("gaussian", "identity"))
         rng = np.random.default_rng(seed)
-        ws = 1.0 / np.sqrt(self.d) if w_scale is None else float(w_scale)
-        as_ = 1.0 / np.sqrt(self.m) if a_scale is None else float(a_scale)
+        ws = 1.0 / np.sqrt(self.d) if w_scale is None else w_scale
+        as_ = 1.0 / np.sqrt(self.m) if a_scale is None else a_scale
         if w_init == "gaussian":
             W = ws * rng.standard_normal((self.m, self.d))
         elif w_init == "identity":
@@ -236,27 +257,34 @@ class ReluNet:
             raise ValueError(
                 f"a_signs must be 'random', 'balanced', 'positive' or 'paired', got {a_signs!r}"
             )
-        return self.join(W, np.full(self.m, float(bias)), as_ * s)
+        return self.join(W, np.full(self.m, bias), as_ * s)
 
     # ---------------------------------------------------------------- forward / backward
-    def _theta(self, theta: Any) -> np.ndarray:
-        th = as_float_array(theta, "theta", allow_nan=True)
+    def _theta(self, theta: Any, name: str = "theta", allow_nan: bool = True) -> np.ndarray:
+        th = _checks.array(theta, name, allow_nan=allow_nan)
         if th.ndim == 0 or th.shape[-1] != self.n_params:
-            raise ValueError(f"theta must have shape (..., {self.n_params}), got {th.shape}")
+            raise ValueError(f"{name} must have shape (..., {self.n_params}), got {th.shape}")
         return th
 
     def _pre(self, th: np.ndarray, X: np.ndarray) -> np.ndarray:
         """h = ⟨w_i, x⟩, shape (E, n, m) for th (E, P)."""
-        W = self.split(th)[0]
+        W = self._split(th)[0]
         return np.matmul(X, np.swapaxes(W, -1, -2))
 
+    def _X(self, X: Any) -> np.ndarray:
+        X = _checks.array(X, "X")
+        if X.ndim != 2 or X.shape[1] != self.d or X.shape[0] == 0:
+            raise ValueError(f"X must have shape (n, {self.d}) with n >= 1, got {X.shape}")
+        return X
+
+    @_checks.quiet
     def features(self, theta: Any, X: Any) -> np.ndarray:
-        """φ_i(x) for θ (..., P) and X (n, d): shape (..., n, m)."""
+        """φ_i(x) for θ (..., P) and X (n, d), n >= 1: shape (..., n, m)."""
         th = self._theta(theta)
-        X = as_float_array(X, "X")
+        X = self._X(X)
         lead = th.shape[:-1]
         th2 = th.reshape(-1, self.n_params)
-        b = self.split(th2)[1]
+        b = self._split(th2)[1]
         h = self._pre(th2, X)
         phi = self._phi(h, b[:, None, :])
         return phi.reshape((*lead, *phi.shape[1:]))
@@ -266,10 +294,12 @@ class ReluNet:
             return np.maximum(h + b, 0.0)
         return np.maximum(h + b, 0.0) - np.maximum(b - h, 0.0)
 
+    @_checks.quiet
     def output(self, theta: Any, X: Any) -> np.ndarray:
         """f(x) for θ (..., P), X (n, d): shape (..., n)."""
         th = self._theta(theta)
-        a = self.split(th)[2]
+        X = self._X(X)
+        a = self._split(th)[2]
         phi = self.features(th, X)
         return np.matmul(phi, a[..., :, None])[..., 0]
 
@@ -277,7 +307,7 @@ class ReluNet:
         self, th: np.ndarray, X: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(h, z+ mask, φ, f) for th (E, P)."""
-        _, b, a = self.split(th)
+        _, b, a = self._split(th)
         h = self._pre(th, X)
         bb = b[:, None, :]
         zp = h + bb
@@ -293,7 +323,7 @@ class ReluNet:
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
         """(loss (E,), grad (E, P) or None, f (E, n)) for th (E, P)."""
         n = X.shape[0]
-        _, b, a = self.split(th)
+        _, b, a = self._split(th)
         h, zp, phi, f = self._forward(th, X)
         s = y * f
         loss = np.mean(np.logaddexp(0.0, -s), axis=-1)
@@ -301,7 +331,7 @@ class ReluNet:
             return loss, None, f
         r = -(y * expit(-s)) / n  # dL/df, (E, n)
         g = np.empty_like(th)
-        gW, gb, ga = self.split(g)
+        gW, gb, ga = self._split(g)
         ga[...] = np.matmul(r[:, None, :], phi)[:, 0, :]
         dphi = r[:, :, None] * a[:, None, :]  # (E, n, m)
         on_p = zp > 0
@@ -320,7 +350,7 @@ class ReluNet:
     def _apply_M(self, g: np.ndarray, theta: np.ndarray, half: bool = False) -> np.ndarray:
         """M g (``half``: M^{1/2} g) for the block mask M at θ (class doc); a new array."""
         out = np.array(g, dtype=float, copy=True)
-        W, b, a = self.split(out)
+        W, b, a = self._split(out)
         root = np.sqrt(self.m) if half else 1.0
         if not self.train_w:
             W[...] = 0.0
@@ -329,7 +359,7 @@ class ReluNet:
         if self.second_layer == "frozen":
             a[...] = 0.0
         elif self.second_layer == "tied":
-            sgn = np.where(self.split(theta)[2] < 0, -1.0, 1.0)
+            sgn = np.where(self._split(theta)[2] < 0, -1.0, 1.0)
             a[...] = sgn * np.sum(sgn * a, axis=-1, keepdims=True) / root
         return out
 
@@ -345,6 +375,7 @@ class ReluNet:
         out = fn(th.reshape(-1, self.n_params), X, y)
         return out, lead
 
+    @_checks.quiet
     def loss(self, theta: Any, X: Any, y: Any) -> np.ndarray:
         """Mean logistic loss, shape ``theta.shape[:-1]``."""
         (lo, _, _), lead = self._batched(
@@ -352,28 +383,52 @@ class ReluNet:
         )
         return lo.reshape(lead)
 
+    @_checks.quiet
     def grad(self, theta: Any, X: Any, y: Any) -> np.ndarray:
         """∇L (a.e.), shape ``theta.shape``."""
         (_, g, _), lead = self._batched(self._loss_grad, theta, X, y)
         return g.reshape((*lead, self.n_params))
 
     # ---------------------------------------------------------------- curvature
+    @_checks.quiet
     def hvp(self, theta: Any, v: Any, X: Any, y: Any, eps: float = 1e-4) -> np.ndarray:
         """Central-difference Hessian-vector product (∇L(θ+εv) − ∇L(θ−εv)) / 2ε (batched)."""
-        th = self._theta(theta)
-        v = self._theta(v)
-        eps = positive_float(eps, "eps")
+        th, v = self._theta_v(theta, v)
+        eps = _checks.real(eps, "eps", positive=True)
+        X, y = _data(X, y, self.d)
+        return self._hvp(th, v, X, y, eps)
+
+    def _hvp(self, th: np.ndarray, v: np.ndarray, X: Any, y: Any, eps: float) -> np.ndarray:
         return (self.grad(th + eps * v, X, y) - self.grad(th - eps * v, X, y)) / (2 * eps)
 
+    def _theta_v(self, theta: Any, v: Any) -> tuple[np.ndarray, np.ndarray]:
+        th = self._theta(theta)
+        v = self._theta(v, "v", allow_nan=False)
+        if v.size == 0:
+            raise ValueError(f"v must hold at least one direction, got shape {v.shape}")
+        try:
+            np.broadcast_shapes(th.shape, v.shape)
+        except ValueError as exc:
+            raise ValueError(f"v must broadcast against theta {th.shape}, got {v.shape}") from exc
+        return th, v
+
+    @_checks.quiet
     def effective_hvp(self, theta: Any, v: Any, X: Any, y: Any, eps: float = 1e-4) -> np.ndarray:
         """M^{1/2} H M^{1/2} v (class doc): the curvature GD with frozen / tied blocks sees."""
-        th = self._theta(theta)
-        v = self._theta(v)
-        if not self.constrained:
-            return self.hvp(th, v, X, y, eps)
-        Mv = self._apply_M(v, th, half=True)
-        return self._apply_M(self.hvp(th, Mv, X, y, eps), th, half=True)
+        th, v = self._theta_v(theta, v)
+        eps = _checks.real(eps, "eps", positive=True)
+        X, y = _data(X, y, self.d)
+        return self._effective_hvp(th, v, X, y, eps)
 
+    def _effective_hvp(
+        self, th: np.ndarray, v: np.ndarray, X: Any, y: Any, eps: float
+    ) -> np.ndarray:
+        if not self.constrained:
+            return self._hvp(th, v, X, y, eps)
+        Mv = self._apply_M(v, th, half=True)
+        return self._apply_M(self._hvp(th, Mv, X, y, eps), th, half=True)
+
+    @_checks.quiet
     def mean_direction(self, theta: Any, X: Any) -> np.ndarray:
         """Unit vector (..., P) along a ∝ Ḡ, Ḡ_i = mean_x φ_i(x), zero in the W and b blocks.
 
@@ -382,30 +437,36 @@ class ReluNet:
         noise): the direction is then mostly noise and the mean-model mechanism does not apply.
         """
         th = self._theta(theta)
+        X = self._X(X)
         G = np.mean(self.features(th, X), axis=-2)
         if self.second_layer == "tied":
-            s = np.where(self.split(th)[2] < 0, -1.0, 1.0)
+            s = np.where(self._split(th)[2] < 0, -1.0, 1.0)
             sgn = np.where(np.sum(s * G, axis=-1, keepdims=True) < 0, -1.0, 1.0)
             G = sgn * s
         elif self.second_layer == "frozen":
             G = np.zeros_like(G)
         v = np.zeros_like(th)
         norm = np.linalg.norm(G, axis=-1, keepdims=True)
-        self.split(v)[2][...] = G / np.where(norm > 0, norm, 1.0)
+        self._split(v)[2][...] = G / np.where(norm > 0, norm, 1.0)
         return v
 
+    @_checks.quiet
     def mean_activation(self, theta: Any, X: Any) -> np.ndarray:
         """Ḡ (..., m), the empirical mean activation of each unit."""
         return np.mean(self.features(theta, X), axis=-2)
 
+    @_checks.quiet
     def rayleigh_mean(self, theta: Any, X: Any, y: Any, eps: float = 1e-4) -> np.ndarray:
         """vᵀ H v along :meth:`mean_direction` (FD-HVP; exact there up to rounding, f is linear in
         a). For a tied second layer it is the curvature ∂²L/∂α² of the shared weight; for a frozen
         one it is 0."""
         th = self._theta(theta)
+        eps = _checks.real(eps, "eps", positive=True)
+        X, y = _data(X, y, self.d)
         v = self.mean_direction(th, X)
-        return np.sum(v * self.effective_hvp(th, v, X, y, eps), axis=-1)
+        return np.sum(v * self._effective_hvp(th, v, X, y, eps), axis=-1)
 
+    @_checks.quiet
     def top_eigenvalue(
         self,
         theta: Any,
@@ -424,11 +485,19 @@ class ReluNet:
         The default ε = 1e-6 (smaller than :meth:`hvp`'s) makes crossing a kink less likely: at
         ε = 1e-4 a plain net with a = ±1/m gave λ = −1.22 (residual 2.1), at 1e-6 λ = 0.0055
         (residual 2e-11).
+
+        θ must be finite (an eigenvalue of a non-finite Hessian means nothing: ``ValueError``); a
+        finite θ so large that the HVPs overflow gives (NaN, NaN).
         """
-        th = self._theta(theta)
+        th = self._theta(theta, allow_nan=False)
         if th.ndim != 1:
-            raise ValueError("top_eigenvalue takes a single θ of shape (P,)")
-        iters = positive_int(iters, "iters")
+            raise ValueError(
+                f"theta must be a single θ of shape ({self.n_params},) for top_eigenvalue, "
+                f"got {th.shape}"
+            )
+        iters = _checks.count(iters, "iters")
+        seed = _checks.seed(seed)
+        eps = _checks.real(eps, "eps", positive=True)
         X, y = _data(X, y, self.d)
         k = min(iters, self.n_params)
         rng = np.random.default_rng(seed)
@@ -439,7 +508,9 @@ class ReluNet:
         beta = np.zeros(k)
         used = k
         for j in range(k):
-            w = self.effective_hvp(th, Q[j], X, y, eps)
+            w = self._effective_hvp(th, Q[j], X, y, eps)
+            if not np.all(np.isfinite(w)):  # overflow at a huge θ: no eigenvalue to report
+                return float("nan"), float("nan")
             alpha[j] = Q[j] @ w
             w = w - Q[: j + 1].T @ (Q[: j + 1] @ w)
             w = w - Q[: j + 1].T @ (Q[: j + 1] @ w)
@@ -452,10 +523,13 @@ class ReluNet:
         _, vecs = np.linalg.eigh(T)
         v = Q[:used].T @ vecs[:, -1]
         v /= np.linalg.norm(v)
-        Hv = self.effective_hvp(th, v, X, y, eps)
+        Hv = self._effective_hvp(th, v, X, y, eps)
+        if not np.all(np.isfinite(Hv)):
+            return float("nan"), float("nan")
         lam = float(v @ Hv)
         return lam, float(np.linalg.norm(Hv - lam * v))
 
+    @_checks.quiet
     def dense_hessian(self, theta: Any, X: Any, y: Any, eps: float = 1e-4) -> np.ndarray:
         """Dense FD Hessian (..., P, P), symmetrised; only for P <= MAX_DENSE_PARAMS."""
         if self.n_params > MAX_DENSE_PARAMS:
@@ -464,12 +538,14 @@ class ReluNet:
                 f"P = m*d + 2m = {self.n_params}; use hvp / rayleigh_mean / top_eigenvalue"
             )
         th = self._theta(theta)
+        eps = _checks.real(eps, "eps", positive=True)
+        X, y = _data(X, y, self.d)
         lead = th.shape[:-1]
         th2 = th.reshape(-1, self.n_params)
         H = np.empty((th2.shape[0], self.n_params, self.n_params))
         eye = np.eye(self.n_params)
         for k in range(self.n_params):
-            H[:, :, k] = self.hvp(th2, np.broadcast_to(eye[k], th2.shape), X, y, eps)
+            H[:, :, k] = self._hvp(th2, np.broadcast_to(eye[k], th2.shape), X, y, eps)
         H = 0.5 * (H + np.swapaxes(H, -1, -2))
         return H.reshape((*lead, self.n_params, self.n_params))
 
@@ -536,19 +612,27 @@ def train(
     if not isinstance(net, ReluNet):
         raise TypeError(f"net must be a ReluNet, got {type(net).__name__}")
     X, y = _data(X, y, net.d)
-    eta = as_float_array(eta, "eta")
+    eta = _checks.array(eta, "eta")
     if eta.ndim != 1 or eta.size == 0 or np.any(eta <= 0):
         raise ValueError(f"eta must be a non-empty 1-D array of positive step sizes, got {eta}")
-    steps = positive_int(steps, "steps", allow_zero=True)
-    record_every = positive_int(record_every, "record_every")
-    bound = positive_float(bound, "bound")
+    steps = _checks.count(steps, "steps", minimum=0)
+    record_every = _checks.count(record_every, "record_every")
+    bound = _checks.real(bound, "bound", positive=True)
+    track_sharpness = _checks.boolean(track_sharpness, "track_sharpness")
     E = eta.size
-    th0 = as_float_array(theta0, "theta0")
+    n_rec = steps // record_every + 2
+    _checks.budget(n_rec * E, "steps", f"each record ({n_rec} records × {E} step sizes)")
+    _checks.budget(E * net.n_params, "eta", f"the batch θ ({E} × {net.n_params})")
+    th0 = _checks.array(theta0, "theta0")
     if th0.shape == (net.n_params,):
         th0 = np.broadcast_to(th0, (E, net.n_params))
     if th0.shape != (E, net.n_params):
         raise ValueError(f"theta0 must have shape ({net.n_params},) or ({E}, {net.n_params})")
     if test is not None:
+        if not isinstance(test, (tuple, list)) or len(test) != 2:
+            raise TypeError(
+                f"test must be a pair (X_test, y_test) or None, got {type(test).__name__}"
+            )
         Xt, yt = _data(test[0], test[1], net.d)
     rec = np.arange(0, steps + 1, record_every)
     if rec[-1] != steps:
@@ -578,7 +662,7 @@ def train(
                 g = g[keep] if g is not None else None
             if r < R and rec[r] == t:
                 if alive.size:
-                    b = net.split(th)[1]
+                    b = net._split(th)[1]
                     out["loss"][r, alive] = loss
                     out["train_acc"][r, alive] = _accuracy(y, f)
                     out["bias_mean"][r, alive] = np.mean(b, axis=-1)
@@ -613,10 +697,21 @@ def test_accuracy(
     """Accuracy of sign f(x) on ``n_test`` FRESH samples ``data.sample(n_test, seed)``.
 
     Ties f(x) = 0 count ½ (a dead net scores chance).
-    Shape ``theta.shape[:-1]``; NaN for diverged (non-finite) members. Use a seed different from
-    the training seed.
+    Shape ``theta.shape[:-1]``; NaN for diverged (non-finite) members (the NaN rows of
+    :func:`train`'s ``theta``). An empty batch is refused. Use a seed different from the training
+    seed.
     """
+    if not isinstance(net, ReluNet):
+        raise TypeError(f"net must be a ReluNet, got {type(net).__name__}")
+    if not isinstance(data, SparseCodingData):
+        raise TypeError(f"data must be a SparseCodingData, got {type(data).__name__}")
+    if data.d != net.d:
+        raise ValueError(f"data must have the net's input dimension d = {net.d}, got {data.d}")
     th = net._theta(theta)
+    if th.size == 0:
+        raise ValueError(f"theta must hold at least one θ, got shape {th.shape}")
+    n_test = _checks.count(n_test, "n_test")
+    _checks.budget(n_test * data.d, "n_test", f"the test set ({n_test} × {data.d})")
     Xt, yt = data.sample(n_test, seed)
     with np.errstate(all="ignore"):
         f = net.output(th, Xt)
@@ -644,6 +739,7 @@ class ThresholdPrediction:
     mean_model: float
 
 
+@_checks.quiet
 def predicted_threshold(
     net: ReluNet, theta0: Any, X: Any, y: Any, *, lanczos_iters: int = 60
 ) -> ThresholdPrediction:
@@ -651,12 +747,17 @@ def predicted_threshold(
 
     NaN where the curvature is not positive (e.g. ``eta_mean`` with a frozen second layer);
     ``lanczos_iters=0`` skips the Lanczos estimate (``top`` and ``eta_top`` are then NaN).
+    ``theta0`` must be finite (``ValueError``): no threshold is predicted from a diverged state.
     """
-    th = net._theta(theta0)
+    if not isinstance(net, ReluNet):
+        raise TypeError(f"net must be a ReluNet, got {type(net).__name__}")
+    th = net._theta(theta0, "theta0", allow_nan=False)
     if th.ndim != 1:
-        raise ValueError("predicted_threshold takes a single θ_0 of shape (P,)")
+        raise ValueError(f"theta0 must be a single θ_0 of shape ({net.n_params},), got {th.shape}")
+    lanczos_iters = _checks.count(lanczos_iters, "lanczos_iters", minimum=0)
+    X, y = _data(X, y, net.d)
     rq = float(net.rayleigh_mean(th, X, y))
-    if positive_int(lanczos_iters, "lanczos_iters", allow_zero=True) > 0:
+    if lanczos_iters > 0:
         top, res = net.top_eigenvalue(th, X, y, iters=lanczos_iters)
     else:
         top, res = float("nan"), float("nan")

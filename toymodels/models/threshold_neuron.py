@@ -38,8 +38,8 @@ import sympy as sp
 from scipy.optimize import brentq
 from scipy.special import ndtr
 
-from .._validate import as_float_array, positive_float
 from ..model import Model
+from . import _checks
 
 __all__ = [
     "CITATION",
@@ -80,6 +80,8 @@ class Loss:
         ``proofs_check.threshold_neuron`` proves on (value, d1, d2 and c are checked against it).
         """
         t = sp.Symbol("t", real=True) if t is None else t
+        if not isinstance(t, sp.Symbol):
+            raise TypeError(f"t must be a sympy Symbol or None, got {t!r}")
         return sp.sympify(self.expr, locals={"t": t})
 
 
@@ -124,6 +126,8 @@ LOSSES: dict[str, Loss] = {
 
 
 def _loss(name: str) -> Loss:
+    if not isinstance(name, str):
+        raise TypeError(f"loss must be one of {sorted(LOSSES)} (a string), got {name!r}")
     if name not in LOSSES:
         raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {name!r}")
     return LOSSES[name]
@@ -135,13 +139,18 @@ def overshoot_limit(r0: Any) -> np.ndarray:
     With r = ηℓ''(0)v²/2, a run that starts just above the edge (r0 → 1⁺, u0 → 0) ends at the
     mirror image r∞ ≈ 2 − r0 (brief §1.3, derived; exact for the Lotka–Volterra slow flow).
     """
-    r0 = as_float_array(r0, "r0")
+    r0 = _checks.array(r0, "r0")
     if np.any(r0 <= 1):
         raise ValueError("r0 must be > 1")
     out = np.empty_like(r0)
+    lo = 1e-300
     for i, r in np.ndenumerate(r0):
         target = r - np.log(r)
-        out[i] = brentq(lambda x, t=target: x - np.log(x) - t, 1e-300, 1.0, xtol=1e-15)
+        if target >= lo - np.log(lo):
+            # r∞ < 1e-300: r∞ = exp(r∞ − t) = exp(−t) to double precision (0 once it underflows)
+            out[i] = np.exp(-target)
+            continue
+        out[i] = brentq(lambda x, t=target: x - np.log(x) - t, lo, 1.0, xtol=1e-15)
     return out
 
 
@@ -193,21 +202,22 @@ class ProductModel:
 
     def eta_star(self, u0: Any, v0: Any) -> np.ndarray:
         """η* = 2 / (ℓ''(0)(v0² − u0²)): the step size above which the GF limit is unstable."""
-        u0 = as_float_array(u0, "u0")
-        v0 = as_float_array(v0, "v0")
+        u0 = _checks.array(u0, "u0")
+        v0 = _checks.array(v0, "v0")
         gap = v0**2 - u0**2
         if np.any(gap <= 0):
-            raise ValueError("need v0² > u0² (the large factor must start larger)")
+            raise ValueError("v0 must satisfy v0² > u0² (the large factor must start larger)")
         return 2.0 / (self.c * gap)
 
     def imbalance(self, theta: Any) -> np.ndarray:
-        """v² − u² (conserved by gradient flow, shrunk by GD)."""
+        """v² − u² (conserved by gradient flow, shrunk by GD); NaN/inf for a diverged θ."""
         th = self.model._theta(theta)
-        return th[..., 1] ** 2 - th[..., 0] ** 2
+        with np.errstate(all="ignore"):
+            return th[..., 1] ** 2 - th[..., 0] ** 2
 
     def line_sharpness(self, v: Any) -> np.ndarray:
         """ℓ''(0) v²: the sharpness at the minimiser (0, v)."""
-        return self.c * as_float_array(v, "v") ** 2
+        return self.c * _checks.array(v, "v") ** 2
 
     def imbalance_drop(self, eta: Any, u0: float, v0: float, steps: int = 50_000) -> np.ndarray:
         """D(η) = 1 − v_T²/(v0² − u0²) after ``steps`` GD steps, batched over ``eta``.
@@ -217,14 +227,23 @@ class ProductModel:
         """
         from ..dynamics import gd
 
+        u0 = _checks.real(u0, "u0")
+        v0 = _checks.real(v0, "v0")
+        if v0 * v0 - u0 * u0 <= 0:
+            raise ValueError(
+                f"v0 must satisfy v0² > u0² (the large factor starts larger), got "
+                f"u0 = {u0!r}, v0 = {v0!r}"
+            )
+        eta = _checks.step_size(eta, "eta")
+        steps = _checks.count(steps, "steps")
         tr = gd(self.model, [u0, v0], eta, steps, record_every=0)
         v = tr.final[..., 1]
         return np.where(tr.diverged, np.nan, 1.0 - v * v / (v0 * v0 - u0 * u0))
 
     def two_cycle_amplitude(self, eta: float, v: float) -> float:
         """s > 0 with 2s = ηv²ℓ'(s): the 2-cycle u ↔ −u at frozen v (0.0 if ηcv² ≤ 2)."""
-        eta = positive_float(eta, "eta")
-        v = float(as_float_array(v, "v"))
+        eta = _checks.real(eta, "eta", positive=True)
+        v = _checks.real(v, "v")
         A = eta * v * v
 
         def h(s: float) -> float:
@@ -243,9 +262,23 @@ class ProductModel:
 # ------------------------------------------------------------------------------- mean model
 def g_mean(b: Any, s: float = 1.0) -> np.ndarray:
     """g(b) = E relu(sZ + b) = bΦ(b/s) + sφ(b/s), Z ~ N(0, 1); g'(b) = Φ(b/s), g(0) = s/√(2π)."""
+    b = _checks.array(b, "b", allow_nan=True)
+    if np.any(np.isinf(b)):
+        raise ValueError("b must be finite or NaN (g(±inf) is a limit, not a value), got inf")
+    s = _checks.real(s, "s", positive=True)
+    return _g_mean(b, s)
+
+
+def _g_mean(b: Any, s: float) -> np.ndarray:
     b = np.asarray(b, dtype=float)
     z = b / s
-    return b * ndtr(z) + s * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+    with np.errstate(over="ignore"):  # z² = inf for |b| > 1e154 s: exp(−inf) = 0 is exact
+        return b * ndtr(z) + s * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi)
+
+
+def _sym(value: Any, name: str, positive: bool = False) -> Any:
+    """A sympy expression, or a finite real number (``positive``: > 0) for the sympy twins."""
+    return _checks.symbolic_scalar(value, name, positive=positive)
 
 
 def g_mean_expr(b: Any, s: Any) -> sp.Expr:
@@ -253,6 +286,8 @@ def g_mean_expr(b: Any, s: Any) -> sp.Expr:
 
     Used by :meth:`MeanModel.symbolic` and proven on by ``proofs_check.threshold_neuron``.
     """
+    b = _sym(b, "b")
+    s = _sym(s, "s", positive=True)
     Phi = (1 + sp.erf(b / (s * sp.sqrt(2)))) / 2
     phi = sp.exp(-(b**2) / (2 * s**2)) / sp.sqrt(2 * sp.pi)
     return b * Phi + s * phi
@@ -260,6 +295,7 @@ def g_mean_expr(b: Any, s: Any) -> sp.Expr:
 
 def mean_model_loss_expr(a: Any, b: Any, s: Any) -> sp.Expr:
     """L(a, b) = ℓ_sym(a·g(b)) as a sympy expression (ℓ_sym from :data:`LOSSES`)."""
+    a = _sym(a, "a")
     t = sp.Symbol("t", real=True)
     return LOSSES["logistic_sym"].sympy(t).subs(t, a * g_mean_expr(b, s))
 
@@ -272,7 +308,7 @@ class MeanModel:
     """
 
     def __init__(self, s: float = 1.0) -> None:
-        self.s = positive_float(s, "s")
+        self.s = _checks.real(s, "s", positive=True)
         self.loss = LOSSES["logistic_sym"]
         self.model = Model.from_numpy(
             ("a", "b"),
@@ -290,10 +326,13 @@ class MeanModel:
         """g(b)."""
         return g_mean(b, self.s)
 
+    def _g(self, b: Any) -> np.ndarray:
+        return _g_mean(b, self.s)
+
     def _parts(self, th: np.ndarray) -> tuple[np.ndarray, ...]:
         a, b = th[..., 0], th[..., 1]
         z = b / self.s
-        G = g_mean(b, self.s)
+        G = _g_mean(b, self.s)
         dG = ndtr(z)
         d2G = np.exp(-0.5 * z * z) / (np.sqrt(2 * np.pi) * self.s)
         return a, G, dG, d2G
@@ -326,7 +365,12 @@ class MeanModel:
 
     def eta_star(self, b0: float = 0.0) -> float:
         """η* = 8 / g(b0)² (= 16π/s² at b0 = 0): Hessian diag(g(b)²/4, 0) on the line a = 0."""
-        return float(8.0 / self.g(b0) ** 2)
+        b0 = _checks.real(b0, "b0")
+        g0 = float(self.g(b0))
+        if g0 == 0:
+            raise ValueError(f"b0 must keep g(b0) > 0 (η* is infinite), got b0 = {b0!r}")
+        with np.errstate(over="ignore"):  # g0² = inf: η* = 0 is the limit
+            return float(8.0 / np.float64(g0) ** 2)
 
     def final_bias(
         self, eta: Any, a0: float = 0.01, b0: float = 0.0, steps: int = 50_000
@@ -334,21 +378,25 @@ class MeanModel:
         """b_T after ``steps`` GD steps from (a0, b0), batched over ``eta`` (NaN if diverged)."""
         from ..dynamics import gd
 
+        a0 = _checks.real(a0, "a0")
+        b0 = _checks.real(b0, "b0")
+        eta = _checks.step_size(eta, "eta")
+        steps = _checks.count(steps, "steps")
         tr = gd(self.model, [a0, b0], eta, steps, record_every=0)
         return np.where(tr.diverged, np.nan, tr.final[..., 1])
 
     def bias_bound(self, eta: Any) -> np.ndarray:
         """Largest b with g(b)² ≤ 8/η (0 below η*): a converged run above η* has b∞ ≤ it."""
-        eta = as_float_array(eta, "eta")
+        eta = _checks.array(eta, "eta", positive=True)
         out = np.zeros(eta.shape)
-        g0 = float(self.g(0.0))
+        g0 = float(self._g(0.0))
         for i, e in np.ndenumerate(eta):
             target = np.sqrt(8.0 / e)
             if target >= g0:
                 out[i] = 0.0
             else:
                 out[i] = brentq(
-                    lambda b, t=target: float(self.g(b)) - t, -50 * self.s, 0.0, xtol=1e-15
+                    lambda b, t=target: float(self._g(b)) - t, -50 * self.s, 0.0, xtol=1e-15
                 )
         return out
 

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .._validate import as_float_array, positive_int
 from ..model import Model
+from . import _checks
 
 __all__ = [
     "CITATION",
@@ -34,6 +34,21 @@ __all__ = [
     "uv_model",
     "wide_linear_loss_expr",
 ]
+
+#: largest |y| / |Φ| of the numpy twins: the squared target (loss, sharpness) must stay finite
+_MAX_TARGET = 1e150
+
+
+def _target(value: Any, name: str) -> float:
+    """A finite real target whose square does not overflow float64."""
+    v = _checks.real(value, name)
+    if abs(v) > _MAX_TARGET:
+        raise ValueError(
+            f"{name} must satisfy |{name}| <= {_MAX_TARGET:g} (its square enters the loss and the "
+            f"sharpness and would overflow float64), got {value!r}"
+        )
+    return v
+
 
 CITATION = (
     "Lewkowycz, Bahri, Dyer, Sohl-Dickstein, Gur-Ari, 'The large learning rate phase of deep "
@@ -54,18 +69,25 @@ def wide_linear_loss_expr(u: Any, v: Any, y: Any) -> sp.Expr:
     Used by :meth:`WideLinearNet.symbolic` and by ``proofs_check.catapult`` (the explicit-vector
     derivation of the catapult map); entries and ``y`` may be symbolic.
     """
+    u = _checks.sequence(u, "u", min_length=1, scalars=True)
+    v = _checks.sequence(v, "v", length=len(u), scalars=True)
+    y = _checks.symbolic_scalar(y, "y")
     f = sum(a * b for a, b in zip(u, v, strict=True)) / sp.sqrt(len(u))
     return (f - y) ** 2 / 2
 
 
 def depth2_loss_expr(a: Any, b: Any, Phi: Any) -> sp.Expr:
     """(aᵀb − Φ)²/2 as a sympy expression (:meth:`Depth2Linear.symbolic`, ``proofs_check``)."""
+    a = _checks.sequence(a, "a", min_length=1, scalars=True)
+    b = _checks.sequence(b, "b", length=len(a), scalars=True)
+    Phi = _checks.symbolic_scalar(Phi, "Phi")
     m = sum((x * z for x, z in zip(a, b, strict=True)), sp.Integer(0))
     return (m - Phi) ** 2 / 2
 
 
 def uv_model(y: float = 1.0) -> Model:
     """L(u, v) = ½(uv − y)² (sympy form; exact gradient / Hessian / third derivatives)."""
+    y = _checks.real(y, "y")
     return Model.from_sympy(
         UV_LOSS_EXPR, ["u", "v"], constants={"y": y}, name=f"uv (y={y:g})", citation=CITATION
     )
@@ -75,6 +97,7 @@ def balanced_line_map(y: float = 1.0):
     """GD on the balanced line u = v = w: the family η ↦ (w ↦ w(1 + η(y − w²)))."""
     from ..maps import Map
 
+    y = _checks.real(y, "y")
     return Map.from_sympy(
         UV_BALANCED_LINE_EXPR, state="w", param="eta", constants={"y": y}, name="uv balanced"
     )
@@ -88,34 +111,43 @@ class WideLinearNet:
     """
 
     def __init__(self, n: int, y: float = 0.0) -> None:
-        self.n = positive_int(n, "n")
-        self.y = float(as_float_array(y, "y"))
+        self.n = _checks.count(n, "n")
+        _checks.n_params(2 * self.n, "n", "2n")
+        self.y = _target(y, "y")
 
-    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(u, v) from θ = (u, v)."""
+    def __repr__(self) -> str:
+        return f"WideLinearNet(n={self.n}, y={self.y:g})"
+
+    def split(self, theta: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(u, v) from θ = (u, v), shape (..., 2n) → two (..., n)."""
+        return self._split(self.model._theta(theta))
+
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return theta[..., : self.n], theta[..., self.n :]
 
+    @_checks.quiet
     def f(self, theta: Any) -> np.ndarray:
         """Network output n^{-1/2} vᵀu."""
-        u, v = self.split(self.model._theta(theta))
+        u, v = self._split(self.model._theta(theta))
         return np.sum(u * v, axis=-1) / np.sqrt(self.n)
 
+    @_checks.quiet
     def ntk(self, theta: Any) -> np.ndarray:
         """λ = (‖u‖² + ‖v‖²)/n."""
         th = self.model._theta(theta)
         return np.sum(th * th, axis=-1) / self.n
 
     def _loss(self, theta: np.ndarray) -> np.ndarray:
-        u, v = self.split(theta)
+        u, v = self._split(theta)
         return 0.5 * (np.sum(u * v, axis=-1) / np.sqrt(self.n) - self.y) ** 2
 
     def _grad(self, theta: np.ndarray) -> np.ndarray:
-        u, v = self.split(theta)
+        u, v = self._split(theta)
         e = np.sum(u * v, axis=-1, keepdims=True) / np.sqrt(self.n) - self.y
         return np.concatenate([e * v, e * u], axis=-1) / np.sqrt(self.n)
 
     def _hessian(self, theta: np.ndarray) -> np.ndarray:
-        u, v = self.split(theta)
+        u, v = self._split(theta)
         s = np.sqrt(self.n)
         e = np.sum(u * v, axis=-1) / s - self.y
         J = np.concatenate([v, u], axis=-1) / s
@@ -152,13 +184,14 @@ class WideLinearNet:
 
     def init(self, seed: int = 0) -> np.ndarray:
         """u, v ~ N(0, I_n) (Lewkowycz et al.'s NTK initialisation)."""
-        return np.random.default_rng(seed).standard_normal(2 * self.n)
+        return np.random.default_rng(_checks.seed(seed)).standard_normal(2 * self.n)
 
     def init_with(self, eta_lambda0: float, seed: int = 0) -> tuple[np.ndarray, float]:
-        """A Gaussian init and the step size η = (ηλ0)/λ0 that gives the requested ηλ0."""
+        """A Gaussian init and the step size η = (ηλ0)/λ0 that gives the requested ηλ0 > 0."""
+        eta_lambda0 = _checks.real(eta_lambda0, "eta_lambda0", positive=True)
         th = self.init(seed)
         lam0 = float(self.ntk(th))
-        return th, float(eta_lambda0) / lam0
+        return th, eta_lambda0 / lam0
 
 
 BENEVENTANO = (
@@ -182,11 +215,9 @@ class Depth2Linear:
     """
 
     def __init__(self, d: int, Phi: float = 1.0) -> None:
-        self.d = positive_int(d, "d")
-        phi = as_float_array(Phi, "Phi")
-        if phi.ndim != 0:
-            raise ValueError("Phi must be a scalar")
-        self.Phi = float(phi)
+        self.d = _checks.count(d, "d")
+        _checks.n_params(2 * self.d, "d", "2d")
+        self.Phi = _target(Phi, "Phi")
         names = [f"a{i}" for i in range(self.d)] + [f"b{i}" for i in range(self.d)]
         self.model = Model.from_numpy(
             names,
@@ -200,21 +231,24 @@ class Depth2Linear:
     def __repr__(self) -> str:
         return f"Depth2Linear(d={self.d}, Phi={self.Phi:g})"
 
-    def split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(a, b) from θ."""
+    def split(self, theta: Any) -> tuple[np.ndarray, np.ndarray]:
+        """(a, b) from θ, shape (..., 2d) → two (..., d)."""
+        return self._split(self.model._theta(theta))
+
+    def _split(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return theta[..., : self.d], theta[..., self.d :]
 
     def _loss(self, theta: np.ndarray) -> np.ndarray:
-        a, b = self.split(theta)
+        a, b = self._split(theta)
         return 0.5 * (np.sum(a * b, axis=-1) - self.Phi) ** 2
 
     def _grad(self, theta: np.ndarray) -> np.ndarray:
-        a, b = self.split(theta)
+        a, b = self._split(theta)
         r = np.sum(a * b, axis=-1, keepdims=True) - self.Phi
         return np.concatenate([r * b, r * a], axis=-1)
 
     def _hessian(self, theta: np.ndarray) -> np.ndarray:
-        a, b = self.split(theta)
+        a, b = self._split(theta)
         r = np.sum(a * b, axis=-1) - self.Phi
         J = np.concatenate([b, a], axis=-1)
         H = J[..., :, None] * J[..., None, :]
@@ -237,26 +271,31 @@ class Depth2Linear:
     def _t(self, theta: Any) -> np.ndarray:
         return self.model._theta(theta)
 
+    @_checks.quiet
     def residual(self, theta: Any) -> np.ndarray:
         """r = aᵀb − Φ."""
-        a, b = self.split(self._t(theta))
+        a, b = self._split(self._t(theta))
         return np.sum(a * b, axis=-1) - self.Phi
 
+    @_checks.quiet
     def imbalance(self, theta: Any) -> np.ndarray:
         """Q = ‖a‖² − ‖b‖²."""
-        a, b = self.split(self._t(theta))
+        a, b = self._split(self._t(theta))
         return np.sum(a * a, axis=-1) - np.sum(b * b, axis=-1)
 
+    @_checks.quiet
     def norm(self, theta: Any) -> np.ndarray:
         """λ = ‖a‖² + ‖b‖² (the sharpness at a minimum)."""
         th = self._t(theta)
         return np.sum(th * th, axis=-1)
 
+    @_checks.quiet
     def K(self, theta: Any) -> np.ndarray:
         """K = ‖a + b‖·‖a − b‖ (gradient-flow invariant)."""
-        a, b = self.split(self._t(theta))
+        a, b = self._split(self._t(theta))
         return np.linalg.norm(a + b, axis=-1) * np.linalg.norm(a - b, axis=-1)
 
+    @_checks.quiet
     def gfs_sharpness(self, theta: Any) -> np.ndarray:
         """√(4Φ² + K²): the sharpness of the minimum gradient flow reaches from θ."""
         return np.sqrt(4 * self.Phi**2 + self.K(theta) ** 2)
