@@ -1740,15 +1740,12 @@ def _family_targets() -> Iterator[Target]:
     )
 
 
-@functools.cache
 #: further target modules: each ``tests/fuzz/<name>.py`` defines ``targets() -> Iterable[Target]``
 #: (built with the helpers of this module: ``p``, ``_fam``, ``Target``, the shared kinds)
 EXTRA_TARGET_MODULES = ("targets_stabilization", "targets_self_stabilization_models")
 
 
 def _extra_targets() -> list[Target]:
-    import importlib
-
     out: list[Target] = []
     for name in EXTRA_TARGET_MODULES:
         try:
@@ -1761,6 +1758,7 @@ def _extra_targets() -> list[Target]:
     return out
 
 
+@functools.cache
 def all_targets() -> tuple[Target, ...]:
     targets = (*_core_targets(), *_family_targets(), *_extra_targets())
     names = [t.name for t in targets]
