@@ -115,6 +115,7 @@ def _load_checks() -> None:
     from . import diagonal_linear  # noqa: F401
     from . import deep_linear  # noqa: F401
     from . import threshold_neuron  # noqa: F401
+    from . import self_stabilization  # noqa: F401
 
 
 def all_proofs(registry: MutableMapping[str, Proof] | None = None) -> list[Proof]:

@@ -27,6 +27,18 @@ from .orbits import (
     saddle_node_points,
 )
 from .spectrum import hessian_eigenvalues, sharpness, sharpness_gradient, top_eigenvector
+from .stability import (
+    CentralFlow,
+    ConstrainedTrajectory,
+    PredictedDynamics,
+    ProgressiveSharpening,
+    ProjectionResult,
+    central_flow,
+    constrained_trajectory,
+    predicted_dynamics,
+    progressive_sharpening,
+    stable_set_projection,
+)
 from .sweep import Transition, locate_transition
 
 __version__ = "0.1.0"
@@ -36,16 +48,23 @@ __all__ = [
     "BifurcationDiagram",
     "BifurcationList",
     "BifurcationPoints",
+    "CentralFlow",
+    "ConstrainedTrajectory",
     "Cycle",
     "LyapunovResult",
     "Map",
     "MapFamily",
     "Model",
     "Phase",
+    "PredictedDynamics",
+    "ProgressiveSharpening",
+    "ProjectionResult",
     "Trajectory",
     "Transition",
     "bifurcation_diagram",
+    "central_flow",
     "classify",
+    "constrained_trajectory",
     "find_cycle",
     "gd",
     "gd_family",
@@ -58,9 +77,12 @@ __all__ = [
     "lyapunov_exponent",
     "period",
     "period_doubling_points",
+    "predicted_dynamics",
+    "progressive_sharpening",
     "saddle_node_points",
     "sgd",
     "sharpness",
     "sharpness_gradient",
+    "stable_set_projection",
     "top_eigenvector",
 ]
