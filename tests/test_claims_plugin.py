@@ -274,6 +274,65 @@ def test_teardown_crash(claim, bad_teardown):
     assert "cleanup failed" in claims["test_teardown_crash"]["reason"]
 
 
+def test_comparison_rules_end_to_end(pytester: pytest.Pytester) -> None:
+    # The comparison rules seen through the plugin's report, each against numbers worked out by
+    # hand (issue 9: the slack of a one-sided check is tol, not more; the margin of a vector
+    # check is its smallest element's; an empty / None measurement never agrees; a float
+    # measured against an int prediction needs a stated tolerance).
+    pytester.makepyfile(
+        test_rules=module(
+            """
+@CLAIM
+def test_slack_is_tol_not_more(claim):
+    # measured <= predicted + tol: 1.15 > 1.0 + 0.1, by 0.05 (inside 2*tol, outside tol)
+    claim.record(predicted=1.0, measured=1.15, tol=0.1, relation="<=")
+    # measured >= predicted - tol: -0.15 < 0.0 - 0.1
+    claim.record(predicted=0.0, measured=-0.15, tol=0.1, relation=">=")
+
+@CLAIM
+def test_vector_margin_is_the_smallest(claim):
+    # <=: predicted - measured = [0.25, 1.0, 0.5] -> 0.25; >=: measured - predicted = [3, 1, 2]
+    claim.check(predicted=[1.0, 2.0, 3.0], measured=[0.75, 1.0, 2.5], relation="<=")
+    claim.check(predicted=[0, 1, 2], measured=[3, 2, 4], relation=">=")
+
+@CLAIM
+def test_empty_measured(claim):
+    claim.record(predicted=[], measured=[])
+
+@CLAIM
+def test_none_measured(claim):
+    claim.record(predicted=None, measured=None)
+
+@CLAIM
+def test_float_measured_int_predicted(claim):
+    claim.check(predicted=2, measured=2.0)
+"""
+        )
+    )
+    result, data = run_with_report(pytester)
+    result.assert_outcomes(passed=1, failed=4)
+    claims = by_name(data)
+    slack = claims["test_slack_is_tol_not_more"]
+    assert slack["outcome"] == "error"
+    assert [r["agrees"] for r in slack["records"]] == [False, False]
+    assert [r["margin"] for r in slack["records"]] == pytest.approx([-0.15, -0.15])
+    assert "record 0 disagrees in a passing test" in slack["reason"]
+    vector = claims["test_vector_margin_is_the_smallest"]
+    assert vector["outcome"] == "verified"
+    assert [r["margin"] for r in vector["records"]] == [0.25, 1]
+    assert vector["margin"] == 0.25  # the row shows the first record's margin
+    for name in ("test_empty_measured", "test_none_measured"):
+        entry = claims[name]
+        assert entry["outcome"] == "error", name
+        (rec,) = entry["records"]
+        assert (rec["agrees"], rec["non_finite"]) == (False, True), name
+        assert "record 0 measured NaN / inf / None" in entry["reason"], name
+    tol = claims["test_float_measured_int_predicted"]
+    assert tol["outcome"] == "error"
+    assert "ValueError: tol: a two-sided check of floats needs tol=" in tol["reason"]
+    assert tol["records"] == []
+
+
 # --------------------------------------------------------------------------------------------
 # refuted, and the xfails that are not refutations
 # --------------------------------------------------------------------------------------------

@@ -52,3 +52,31 @@ def test_no_crossing_is_reported():
 def test_bad_arguments_name_the_parameter(lo, hi, points):
     with pytest.raises((ValueError, TypeError), match=r"lo|hi|points"):
         tm.locate_transition(lambda e: e, lo, hi, points=points)
+
+
+@pytest.mark.parametrize("root", [0.3141592653589793, 0.7071067811865476, 0.5772156649015329])
+def test_linear_order_parameter_is_interpolated_exactly(root):
+    # D(η) = 3(η − root) is linear, so the secant through the ends of the last bracket passes
+    # through the true root: the estimate must be exact to rounding, far inside a bracket as
+    # wide as (1 − 0)/(points − 1) = 0.25 (one round of 5 points). The left end of the bracket
+    # alone would be off by up to its width.
+    r = tm.locate_transition(lambda eta: 3.0 * (eta - root), 0.0, 1.0, points=5, rounds=1)
+    width = r.bracket[1] - r.bracket[0]
+    assert r.converged and width == pytest.approx(0.25)
+    assert r.bracket[0] < root < r.bracket[1]  # no grid point lands on these roots
+    assert abs(r.eta - root) <= 1e-15
+    assert abs(r.eta - root) < 1e-12 * width
+
+
+def test_smooth_order_parameter_secant_error_bound():
+    # D(η) = η² − 2 on [1, 2] crosses 0 at √2. After 2 rounds of 5 points the bracket is
+    # 1/16 wide; the secant through its ends is off by at most w²·max|D''|/(8·min|D'|)
+    # = w²·2/(8·2) = w²/8 (D' = 2η >= 2 there), about 5e-4 of w, while the left end of the
+    # bracket alone is off by √2 − 1.375 ≈ 0.039 (63 % of w).
+    r = tm.locate_transition(lambda eta: eta**2 - 2.0, 1.0, 2.0, points=5, rounds=2)
+    width = r.bracket[1] - r.bracket[0]
+    assert r.converged and width == pytest.approx(1 / 16)
+    root = 2.0**0.5
+    assert r.bracket[0] < root < r.bracket[1]
+    assert abs(r.eta - root) <= width**2 / 8
+    assert abs(r.bracket[0] - root) > 0.5 * width  # why the left end would not pass

@@ -59,6 +59,7 @@ T_PLANTED = "tests/core/test_planted_maps.py"
 T_SGD = "tests/core/test_sgd.py"
 T_NUMBA = "tests/core/test_numba_backend.py"
 T_PLUGIN = "tests/test_claims_plugin.py"
+T_REPORT = "tests/test_claims_report.py"  # the comparison rules of ClaimRecorder, directly
 QR = "tests/quadratic_regression"
 T_CUBIC = f"{QR}/test_cubic_map.py"
 T_CATAPULT = f"{QR}/test_catapult.py"
@@ -70,6 +71,7 @@ T_DEPTH2 = "tests/two_layer_linear/test_depth2.py"
 T_PRODUCT = "tests/threshold_neuron/test_product_model.py"
 T_MEAN = "tests/threshold_neuron/test_mean_model.py"
 T_FULLNET = "tests/threshold_neuron/test_full_net.py"
+T_NET_ACC = "tests/core/test_threshold_net_accuracy.py"
 T_DIAG = "tests/diagonal_linear/test_diagonal_linear.py"
 T_DEEP = "tests/deep_linear/test_deep_linear.py"
 
@@ -407,7 +409,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "ok = signed >= -atol",
         "ok = signed >= -2 * atol",
         "one-sided relations allow twice the stated slack",
-        (T_PLUGIN,),
+        (T_PLUGIN, T_REPORT),
     ),
     M(
         "plugin.margin_max",
@@ -415,7 +417,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "margin_out = math.nan if any(x != x for x in margins) else min(margins)",
         "margin_out = math.nan if any(x != x for x in margins) else max(margins)",
         "the reported signed margin is the largest over elements, not the smallest",
-        (T_PLUGIN,),
+        (T_PLUGIN, T_REPORT),
     ),
     M(
         "plugin.non_finite_agrees",
@@ -423,7 +425,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         'entry["agrees"] = comparison.ok and not non_finite',
         'entry["agrees"] = comparison.ok',
         "a record whose measured value is empty / non-finite can agree",
-        (T_PLUGIN,),
+        (T_PLUGIN, T_REPORT),
     ),
     M(
         "plugin.tol_check_predicted_only",
@@ -431,7 +433,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         'and (_has_float(entry["predicted"]) or _has_float(entry["measured"]))',
         'and _has_float(entry["predicted"])',
         "a float measured against an int prediction needs no stated tolerance",
-        (T_PLUGIN,),
+        (T_PLUGIN, T_REPORT),
     ),
     M(
         "plugin.one_sided_never_raises",
@@ -701,7 +703,7 @@ CATALOGUE: tuple[Mutant, ...] = (
         "return np.mean((s > 0) + 0.5 * (s == 0), axis=-1)",
         "return np.mean((s > 0) + 0.0 * (s == 0), axis=-1)",
         "accuracy counts ties f = 0 as wrong (a dead net scores 0, not chance)",
-        (T_FULLNET,),
+        (T_NET_ACC, T_FULLNET),
     ),
     M(
         "threshold_net.hvp_scale",

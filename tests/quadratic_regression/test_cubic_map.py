@@ -420,6 +420,65 @@ def test_accumulation_point(claim, cascade, newton_flips):
     claim.check(predicted=A_INFINITY, measured=aitken(q), tol=1e-7)
 
 
+def superstable_points(k_max: int) -> list:
+    """s_0 < s_1 < ... < s_{k_max}: the a where the critical point z_c = (1 + a)/(3a) of F_a (its
+    maximum: F_a'(z) = (1 + a − az)(1 + a − 3az)) lies on a 2^k-cycle, F_a^{2^k}(z_c) = z_c.
+
+    Independent of the library and of the flip points: a 1-D secant solve in 40-digit mpmath,
+    started from the geometric extrapolation s_{k-1} + (s_{k-1} − s_{k-2})/δ. The superstable
+    points interleave the flips and accumulate at the same a_∞ with the same ratio δ.
+    """
+    delta = mpmath.mpf("4.669201609102990671853203820466")
+    with mpmath.workdps(40):
+
+        def G(a, n):
+            zc = (1 + a) / (3 * a)
+            z = zc
+            for _ in range(n):
+                z = z * (1 + a * (1 - z)) ** 2
+            return z - zc
+
+        # s_0 = 1/2: z_c = 1 is the fixed point iff a(1 − z_c) = 0, i.e. (1 + a)/(3a) = 1
+        s = [mpmath.mpf(1) / 2, mpmath.findroot(lambda a: G(a, 2), mpmath.mpf("1.1"))]
+        for k in range(2, k_max + 1):
+            guess = s[-1] + (s[-1] - s[-2]) / delta
+            s.append(mpmath.findroot(lambda a, n=2**k: G(a, n), guess, tol=mpmath.mpf(10) ** -35))
+        return s
+
+
+@pytest.mark.claim(
+    paper=CHEN,
+    where="Thm 2.1 (onset of chaos) [value: brief §2.1, its own extrapolation]",
+    statement="the cascade accumulates at a_inf = 1.3022834627 (to its 10 decimals)",
+    basis="empirical",
+)
+def test_accumulation_point_from_superstable_cycles(claim):
+    # An estimate of a_∞ good to ~1e-12, independent of the flips above: superstable parameters
+    # s_k up to period 2^10 (40-digit secant), then the geometric tail a_∞ ≈ s_k + (s_k −
+    # s_{k−1})/(δ − 1) with the universal δ. Its error shrinks by ~δ per k, so |e_10 − e_9|
+    # (≈ 3e-13) bounds the error of e_10 (≈ |e_10 − e_9|/(δ − 1)).
+    s = superstable_points(10)
+    # each s_k (2^k-cycle superstable) lies between the flips into and out of period 2^k
+    for k in range(1, 5):
+        assert FLIPS[k - 1] < s[k] < FLIPS[k], (k, s[k])
+    ratios = [float((s[k - 1] - s[k - 2]) / (s[k] - s[k - 1])) for k in range(2, len(s))]
+    # the root finder found the right cycles: the interval ratios approach δ monotonically
+    claim.check(
+        predicted=0.0,
+        measured=float(np.max(np.diff(np.abs(np.array(ratios) - FEIGENBAUM_DELTA)))),
+        relation="<=",
+    )
+    with mpmath.workdps(40):
+        d = mpmath.mpf("4.669201609102990671853203820466")
+        est = [s[k] + (s[k] - s[k - 1]) / (d - 1) for k in range(1, len(s))]
+        err = abs(est[-1] - est[-2])
+    # the extrapolation error bound: successive estimates at k = 9, 10 differ by 2.8e-13
+    claim.check(predicted=1e-12, measured=float(err), relation="<=")
+    # tol 6e-11: the constant's 10 decimals round by at most 5e-11, plus 10x the extrapolation
+    # error bound 1e-12 (a constant off by 1e-8 in its 8th decimal must fail)
+    claim.check(predicted=A_INFINITY, measured=float(est[-1]), tol=6e-11, ratios=ratios)
+
+
 @pytest.mark.claim(
     paper="Feigenbaum 1978; via Chen et al. cascade",
     statement="ratios of successive flip intervals tend to δ = 4.6692016",
