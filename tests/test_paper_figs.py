@@ -26,6 +26,10 @@ IDS = [
     "deep_linear_orbit_diagram",
     "deep_linear_oscillating_directions",
     "deep_linear_balance_gaps",
+    "self_stabilization_stages",
+    "self_stabilization_loss",
+    "minimalist_eos",
+    "normal_form_threshold",
 ]
 
 
