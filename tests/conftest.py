@@ -31,3 +31,27 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "fast"))
+
+
+def _no_local_constants() -> None:
+    """Stop hypothesis (≥ 6.13x) from mixing number literals of this project's source into draws.
+
+    Hypothesis reads the constants of every local module (``toymodels/`` included) and offers
+    them as examples. A change to a literal in the library (a fix, or a mutant of
+    ``tests/mutation``) then changes which examples a derandomized test draws, so the claims
+    report of two commits, or of a mutant and its baseline, would compare unrelated records.
+    The examples must depend on the test and its seed only. Private API, hence guarded: on a
+    hypothesis without it this does nothing.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover
+        return
+    if not (hasattr(providers, "_get_local_constants") and hasattr(providers, "_local_constants")):
+        return  # pragma: no cover
+    empty = providers._local_constants  # still empty: no test has drawn yet
+    if len(empty) == 0:
+        providers._get_local_constants = lambda: empty
+
+
+_no_local_constants()

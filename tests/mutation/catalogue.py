@@ -93,6 +93,15 @@ TN = "toymodels/models/threshold_neuron.py"
 TNET = "toymodels/models/threshold_net.py"
 DL = "toymodels/models/diagonal_linear.py"
 DEEP = "toymodels/models/deep_linear.py"
+ST = "toymodels/stability.py"
+SSM = "toymodels/models/self_stabilization.py"
+SS = "tests/self_stabilization"
+T_SS_CONSTRAINED = f"{SS}/test_constrained.py"
+T_SS_CF = f"{SS}/test_central_flow.py"
+T_SS_PS = f"{SS}/test_progressive_sharpening.py"
+T_SS_NORMAL = f"{SS}/test_normal_form.py"
+T_SS_MODELS = f"{SS}/test_models.py"
+T_STABILITY = "tests/core/test_stability.py"
 
 CATALOGUE: tuple[Mutant, ...] = (
     # ------------------------------------------------------------------------------ spectra
@@ -798,6 +807,63 @@ CATALOGUE: tuple[Mutant, ...] = (
         "@ R @ C[l] for l in range(self.depth)]",
         "deep linear gradient uses C_l instead of C_lᵀ (right only for symmetric products)",
         (T_DEEP,),
+    ),
+    # --------------------------------------------------------------- self-stabilization
+    M(
+        "stability.predicted_loss_half",
+        ST,
+        "predicted = loss + ratio / ef",
+        "predicted = loss + 0.5 * ratio / ef",
+        "constrained trajectory predicts L(θ†) + α/(ηβ) instead of L(θ†) + 2α/(ηβ)",
+        (T_SS_CONSTRAINED, T_STABILITY),
+    ),
+    M(
+        "stability.projection_full_gradient",
+        ST,
+        "shift = np.where(need & live, excess / beta, 0.0)[:, None] * geo.dSp",
+        "shift = np.where(need & live, excess / beta, 0.0)[:, None] * geo.dS",
+        "stable-set projection steps along ∇S instead of ∇S⊥",
+        (T_SS_CONSTRAINED, T_STABILITY),
+    ),
+    M(
+        "stability.predicted_drops_xy",
+        ST,
+        "+ 0.5 * (xs * xs - d2[t, i]) * dSp[t, i] + xs * ys * U[t, i]",
+        "+ 0.5 * (xs * xs - d2[t, i]) * dSp[t, i]",
+        "predicted dynamics without the x⋆y⋆u coupling term",
+        (T_SS_CONSTRAINED,),
+    ),
+    M(
+        "stability.euler_sigma_full",
+        ST,
+        "w = w - dt * ef[:, None] * (geo.g + 0.5 * X[:, None] * geo.dS)",
+        "w = w - dt * ef[:, None] * (geo.g + X[:, None] * geo.dS)",
+        "central flow (Euler): σ²∇S instead of ½σ²∇S",
+        (T_SS_CF, T_STABILITY),
+    ),
+    M(
+        "stability.ivp_sigma_full",
+        ST,
+        "return -eta * (g.g[0] + 0.5 * s2 * g.dS[0])",
+        "return -eta * (g.g[0] + s2 * g.dS[0])",
+        "central flow (solve_ivp): σ²∇S instead of ½σ²∇S",
+        (T_SS_CF, T_STABILITY),
+    ),
+    M(
+        "self_stabilization.normal_form_coupling",
+        SSM,
+        "+ sp.Rational(1, 2) * z1 * x**2",
+        "+ sp.Rational(51, 100) * z1 * x**2",
+        "Model A: 0.51·z₁x² instead of ½z₁x²",
+        (T_SS_NORMAL, T_SS_MODELS),
+    ),
+    M(
+        "self_stabilization.rho2_kappa",
+        SSM,
+        "return float(1.0 - eta * k[0, 0] + 2.0 * eta**2 * a)",
+        "return float(1.0 - eta * k[1, 1] + 2.0 * eta**2 * a)",
+        "Model A's 2-step spectral radius with K₂₂ in place of K₁₁",
+        (T_SS_NORMAL,),
     ),
 )
 

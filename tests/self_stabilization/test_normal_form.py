@@ -283,6 +283,12 @@ def test_t6_stability_threshold(claim):
         # |Δρ₂| ≲ 1e-15 moves the root by 1e-15/(4ηκ) ≤ 1e-14
         claim.check(predicted=1.25, measured=r_star, tol=1e-10, kappa=kappa, eta=eta)
     claim.check(predicted=1.25, measured=ss.decoupled_threshold(), tol=0.0, what="library r*")
+    # the library's closed form ρ₂ against the measured multipliers (K₁₁ ≠ K₂₂, so a swapped
+    # diagonal entry shows)
+    for r in (1.1, 1.3):
+        rho, _ = _decoupled_rho(r)
+        lib = ss.two_step_spectral_radius(np.diag([0.5, 1.0]), [2 * r / ETA_D, 0.0], ETA_D)
+        claim.check(predicted=rho, measured=lib, tol=1e-12, r=r, what="library rho2")
 
 
 # ------------------------------------------------------------------ extra: overshoot law
