@@ -211,10 +211,12 @@ def test_t2_sharpness_gradient_is_third_derivative(claim):
     lib = tm.sharpness_gradient(model_b(), pts)
     rel = np.linalg.norm(lib - fd, axis=1) / np.linalg.norm(fd, axis=1)
     claim.check(predicted=0.0, measured=float(rel.max()), tol=1e-6, what="max relative error")
-    # the library's ∇S⊥ and α, β at θ† come from the same contraction: check one run's β
+    # the library's ∇S⊥ and α, β at θ† come from the same contraction: check one run's β, at
+    # the θ† of the reference projection (not the library's own θ†, so a wrong projection moves
+    # only the measured side; the two θ† agree to rounding at the onset)
     ct = run(ETA, 600)
     t0 = int(ct.onset)
-    q = ct.theta[t0]
+    q = RefB.project(ct.theta_gd[t0].copy(), ETA)
     _, u = RefB.top(q)
     d = RefB.grad_s(q, u)
     dp = d - u * (u @ d)
