@@ -7,6 +7,7 @@ See DESIGN.md for the public contract; every name below is part of it.
 from __future__ import annotations
 
 from . import limits
+from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
@@ -51,6 +52,7 @@ __all__ = [
     "CentralFlow",
     "ConstrainedTrajectory",
     "Cycle",
+    "DataModel",
     "LyapunovResult",
     "Map",
     "MapFamily",

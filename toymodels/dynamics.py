@@ -49,7 +49,7 @@ from ._validate import (
 from .maps import Map
 from .model import Model
 
-__all__ = ["Trajectory", "gd", "gradient_flow", "iterate", "sgd"]
+__all__ = ["SAMPLINGS", "Trajectory", "gd", "gradient_flow", "iterate", "sgd"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -666,32 +666,65 @@ _INDEX_BLOCK_BYTES = 8 << 20
 _FLOYD_MIN_N = 10000
 
 
+#: marks an argument that was not given
+_UNSET: Any = object()
+
+#: the sampling schemes of :func:`sgd`
+SAMPLINGS = ("with_replacement", "without_replacement", "fixed_order", "independent_subsets")
+
+
 class _IndexStream:
-    """The sgd index rows B_0, B_1, … drawn block by block from one Generator.
+    """The sgd index rows B_0, B_1, … of one seed, drawn block by block from one Generator.
+
+    * ``with_replacement``: ``rng.integers(0, n, size=(steps, b))`` (i.i.d. indices);
+    * ``independent_subsets``: one ``rng.choice(n, b, replace=False)`` per step (a fresh uniform
+      b-subset each step, the batch sharpness papers' convention);
+    * ``without_replacement``: random reshuffling, one ``rng.permutation(n)`` per epoch, batch j
+      of the epoch its samples j·b … (j+1)·b − 1; an epoch has ⌊n/b⌋ steps (the last n mod b
+      samples of each permutation are dropped, as ``drop_last`` data loaders do);
+    * ``fixed_order``: the same order 0, 1, …, n − 1 every epoch (incremental gradient), no
+      randomness.
 
     Drawing block after block from the same Generator gives exactly the numbers of one call for
-    the whole (steps, batch_size) array: numpy's bounded-integer fill keeps its spare 32-bit half
-    word in the bit generator's state, and sampling without replacement draws one row per call
-    anyway (``tests/core/test_memory_budget.py`` checks both against the one-call draw). Only the
-    latest two blocks are kept; the engine's divergence replay never reaches further back because
-    sgd caps its check interval at one block.
+    the whole run (numpy's bounded-integer fill keeps its spare half word in the bit generator's
+    state; the other schemes draw one row or one epoch per call anyway:
+    ``tests/core/test_memory_budget.py`` checks it). Only the latest two blocks are kept; the
+    engine's divergence replay never reaches further back because sgd caps its check interval at
+    one block.
     """
 
     def __init__(
-        self, rng: np.random.Generator, n: int, size: int, replace: bool, steps: int, block: int
+        self, rng: np.random.Generator, n: int, size: int, sampling: str, steps: int, block: int
     ) -> None:
-        self.rng, self.n, self.size, self.replace = rng, n, size, replace
+        self.rng, self.n, self.size, self.sampling = rng, n, size, sampling
         self.steps, self.block = steps, block
         self.blocks: dict[int, np.ndarray] = {}
         self.drawn = 0  # blocks drawn so far
+        self.per_epoch = n // size
+        self.t0 = 0  # first step of the next block
+        self.perm: np.ndarray | None = None  # reshuffling: the current epoch's permutation
 
     def _draw(self, steps: int) -> np.ndarray:
         """The next ``steps`` rows."""
-        rng, n_samples, batch_size = self.rng, self.n, self.size
-        if self.replace:
-            batches = rng.integers(0, n_samples, size=(steps, batch_size))
-            return batches
-        return np.stack([rng.choice(n_samples, batch_size, replace=False) for _ in range(steps)])
+        rng, n, b = self.rng, self.n, self.size
+        t0, self.t0 = self.t0, self.t0 + steps
+        if self.sampling == "with_replacement":
+            return rng.integers(0, n, size=(steps, b))
+        if self.sampling == "independent_subsets":
+            return np.stack([rng.choice(n, b, replace=False) for _ in range(steps)])
+        k = self.per_epoch
+        pos = (t0 + np.arange(steps)) % k  # batch position inside its epoch
+        if self.sampling == "fixed_order":
+            return np.arange(k * b, dtype=np.int64).reshape(k, b)[pos]
+        out = np.empty((steps, b), dtype=np.int64)
+        s = 0
+        while s < steps:
+            if pos[s] == 0 or self.perm is None:
+                self.perm = rng.permutation(n)[: k * b].reshape(k, b)
+            e = min(steps, s + k - int(pos[s]))
+            out[s:e] = self.perm[pos[s:e]]
+            s = e
+        return out
 
     def row(self, t: int) -> np.ndarray:
         j = t // self.block
@@ -705,91 +738,257 @@ class _IndexStream:
         return self.blocks[j][t - j * self.block]
 
 
+def _seeds(seed: Any) -> tuple[list[int], bool]:
+    """(seeds, batched): an integer seed, or a non-empty 1-D sequence of them (a seed axis)."""
+    if isinstance(seed, (list, tuple, np.ndarray)):
+        arr = np.asarray(seed, dtype=object).ravel() if not isinstance(seed, np.ndarray) else seed
+        if np.ndim(seed) != 1:
+            raise ValueError(f"seed must be an integer or a 1-D sequence of integers, got {seed!r}")
+        if len(arr) == 0:
+            raise ValueError(
+                "seed must be an integer or a non-empty sequence of integers, got an empty "
+                "sequence (nothing to run)"
+            )
+        return [_seed(s) for s in list(arr)], True
+    return [_seed(seed)], False
+
+
+def _sampling(sampling: Any) -> str:
+    if not isinstance(sampling, str) or sampling not in SAMPLINGS:
+        raise ValueError(
+            f"sampling must be one of {', '.join(map(repr, SAMPLINGS))}, got {sampling!r}"
+        )
+    return sampling
+
+
 def sgd(
     model: Model,
-    batch_grad: Callable[[np.ndarray, np.ndarray], np.ndarray],
     theta0: Any,
     eta: Any,
-    steps: int,
-    n_samples: int,
-    batch_size: int = 1,
-    record_every: int = 1,
-    *,
-    seed: int = 0,
-    replace: bool = True,
+    steps: Any,
+    *legacy: Any,
+    batch_size: Any = None,
+    sampling: Any = None,
+    seed: Any = 0,
+    record_every: Any = None,
+    paired: bool = False,
+    batch_grad: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+    n_samples: Any = None,
+    replace: Any = _UNSET,
     bound: float = 1e10,
     check_every: int = 64,
     callback: Callable[[int, np.ndarray], Any] | None = None,
 ) -> Trajectory:
-    """Stochastic gradient descent θ_{t+1} = θ_t − η ∇L_{B_t}(θ_t), batched over step sizes.
+    """SGD θ_{t+1} = θ_t − η ∇L_{B_t}(θ_t), batched over step sizes, initialisations and seeds.
 
-    ``batch_grad(theta, idx)`` returns the gradient of the mini-batch loss on the sample indices
-    ``idx`` (shape (batch_size,)) for a batch of states θ of shape (M, p); it must return real
-    numbers of exactly that shape (M, p), checked at every call (a scalar, (M,) or (p,) result is
-    refused with a ``ValueError`` naming ``batch_grad``, never broadcast). The index sequence
-    B_0, B_1, … comes from ``numpy.random.default_rng(seed)`` (``seed`` an integer >= 0) as
-    ``rng.integers(0, n_samples, size=(steps, batch_size))`` with replacement, or one
-    ``rng.choice(n_samples, batch_size, replace=False)`` per step without; it is drawn in blocks
-    of about 8 MiB as the run proceeds (the same numbers as the one-call draw), and shared by
-    every member of the batch: step sizes are compared on the same samples, and reruns are
-    bit-identical. Batch shape, recording, ``callback``, the memory budget and divergence
-    bookkeeping as in :func:`gd` (the estimate adds the index blocks); ``loss`` is the
-    full-batch loss ``model.loss``.
+    ``sgd(model, theta0, eta, steps, batch_size=b, sampling=..., seed=0)`` on a data model
+    (``Model.from_sympy(per_sample_expr, params=..., data={...})`` or
+    :meth:`DataModel.from_numpy <toymodels.data_model.DataModel.from_numpy>`): the mini-batch
+    gradient ∇L_B = (1/b) Σ_{i∈B} ∇ℓ_i comes from the model.
+
+    Parameters
+    ----------
+    model : a :class:`~toymodels.data_model.DataModel` (or any Model with ``batch_grad=``).
+    theta0 : (p,) or (*B, p) initialisations; eta : step size > 0, scalar or 1-D grid.
+    steps : number of SGD steps T ≥ 0.
+    batch_size : b, 1 ≤ b ≤ n (default 1).
+    sampling : how B_t is drawn (:data:`SAMPLINGS`; default ``"with_replacement"``):
+        ``"with_replacement"`` (b i.i.d. uniform indices per step), ``"without_replacement"``
+        (random reshuffling: a fresh permutation every epoch of ⌊n/b⌋ steps, consecutive
+        batches of it; the last n mod b samples of each permutation unused),
+        ``"fixed_order"`` (0, 1, …, n − 1 every epoch; deterministic), ``"independent_subsets"``
+        (a fresh uniform b-subset every step).
+    seed : an integer ≥ 0, or a 1-D sequence of them: then the result has a leading seed axis,
+        one index stream per seed (``numpy.random.default_rng(seed)``).
+    record_every, paired, bound, check_every, callback : as in :func:`gd`.
+
+    Every member of the batch with the same seed sees the same index stream, so step sizes are
+    compared on the same samples; a member's trajectory is bit-identical to its run alone (the
+    mini-batch means sum along a fixed axis per state, see :mod:`toymodels.data_model`), and
+    reruns are bit-identical. The indices are drawn in blocks of about 8 MiB as the run
+    proceeds: memory does not grow with ``steps`` (beyond the records you ask for).
+
+    Returns
+    -------
+    Trajectory with ``theta`` (T', [S,] *batch, p) and the full-batch ``loss``; ``eta`` has the
+    batch shape ([S,] *batch).
+
+    Lower-level form (kept): ``sgd(model, batch_grad, theta0, eta, steps, n_samples,
+    batch_size=1, record_every=1, seed=0, replace=True)``, where ``batch_grad(theta, idx)``
+    returns the mini-batch gradient for states (M, p) and the index row ``idx`` (batch_size,),
+    checked to have exactly shape (M, p) at every call; ``replace=False`` is
+    ``sampling="independent_subsets"``.
+
+    Raises
+    ------
+    ValueError / TypeError naming ``model`` (no data and no ``batch_grad``), ``batch_size``
+    (> n where the scheme needs distinct samples), ``sampling``, ``seed``, ``steps`` /
+    ``record_every`` (memory), ``theta0``, ``eta``, before anything runs.
     """
-    if not callable(batch_grad):
-        raise TypeError("batch_grad must be callable (theta, idx) -> gradient")
+    from .data_model import DataModel
+
     if not isinstance(model, Model):
         raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
-    steps, record_every = _steps_and_record(steps, record_every)
-    n_samples = positive_int(n_samples, "n_samples")
-    if n_samples >= 2**63:
-        raise ValueError(f"n_samples must be < 2**63 (int64 sample indices), got {n_samples}")
-    batch_size = positive_int(batch_size, "batch_size")
-    replace = _flag(replace, "replace")
-    if not replace and batch_size > n_samples:
-        raise ValueError("batch_size must be <= n_samples when sampling without replacement")
-    seed = _seed(seed)
+    if callable(theta0) and not isinstance(theta0, (np.ndarray, list, tuple)):
+        # lower-level form: sgd(model, batch_grad, theta0, eta, steps, n_samples, batch_size,
+        # record_every)
+        if batch_grad is not None:
+            raise TypeError("batch_grad given twice (positionally and by keyword)")
+        if len(legacy) > 4:
+            raise TypeError(
+                "sgd(model, batch_grad, theta0, eta, steps, n_samples, batch_size, record_every) "
+                f"takes at most 8 positional arguments, got {4 + len(legacy)}"
+            )
+        if not legacy:
+            raise TypeError("sgd(model, batch_grad, theta0, eta, steps, n_samples): steps missing")
+        batch_grad, theta0, eta = theta0, eta, steps
+        steps = legacy[0]
+        for i, (kw, val) in enumerate(
+            (("n_samples", n_samples), ("batch_size", batch_size), ("record_every", record_every))
+        ):
+            if len(legacy) > i + 1:
+                if val is not None:
+                    raise TypeError(f"sgd got multiple values for {kw}")
+                if kw == "n_samples":
+                    n_samples = legacy[i + 1]
+                elif kw == "batch_size":
+                    batch_size = legacy[i + 1]
+                else:
+                    record_every = legacy[i + 1]
+    elif legacy:
+        raise TypeError(
+            "sgd(model, theta0, eta, steps, ...) takes 4 positional arguments; pass batch_size=, "
+            "sampling=, seed=, record_every= by keyword"
+        )
+    if batch_grad is not None and not callable(batch_grad):
+        raise TypeError("batch_grad must be callable (theta, idx) -> gradient")
+    if batch_grad is None:
+        if not isinstance(model, DataModel):
+            raise TypeError(
+                "model must carry data (Model.from_sympy(per_sample_expr, params, data={...}) or "
+                "DataModel.from_numpy) for sgd to draw mini-batches; for a model without data "
+                "pass batch_grad=(theta, idx) -> gradient and n_samples="
+            )
+        if n_samples is not None:
+            raise ValueError(
+                f"n_samples is the data model's ({model.n_samples}); do not pass it (it was "
+                f"{n_samples!r})"
+            )
+        n_samples = model.n_samples
+    else:
+        if n_samples is None:
+            raise TypeError("n_samples is required with batch_grad (the indices run over it)")
+        n_samples = positive_int(n_samples, "n_samples")
+        if n_samples >= 2**63:
+            raise ValueError(f"n_samples must be < 2**63 (int64 sample indices), got {n_samples}")
+    if replace is not _UNSET:
+        if batch_grad is None:
+            raise TypeError(
+                "replace is the lower-level form's switch; with a data model use sampling= "
+                f"(one of {', '.join(map(repr, SAMPLINGS))})"
+            )
+        replace = _flag(replace, "replace")
+        if sampling is not None:
+            raise TypeError("give sampling= or replace=, not both")
+        sampling = "with_replacement" if replace else "independent_subsets"
+    sampling = _sampling("with_replacement" if sampling is None else sampling)
+    steps, record_every = _steps_and_record(steps, 1 if record_every is None else record_every)
+    batch_size = positive_int(1 if batch_size is None else batch_size, "batch_size")
+    if sampling != "with_replacement" and batch_size > n_samples:
+        raise ValueError(
+            f"batch_size must be <= n_samples ({n_samples}) for sampling={sampling!r} (a batch "
+            f"holds distinct samples), got {batch_size}"
+        )
+    seeds, seed_axis = _seeds(seed)
+    paired = _flag(paired, "paired")
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
     callback = _callback(callback)
-    block = max(1, min(max(steps, 1), _INDEX_BLOCK_BYTES // (8 * batch_size)))
-    extra = [(f"index blocks ({batch_size} per step)", 2.0 * 8 * block * batch_size)]
-    if not replace and not (n_samples > _FLOYD_MIN_N and batch_size <= n_samples // 50):
-        extra.append(("a permutation of n_samples per step", 8.0 * n_samples))
+    S = len(seeds)
+    block = max(1, min(max(steps, 1), _INDEX_BLOCK_BYTES // (8 * batch_size * S)))
+    extra = [
+        (f"index blocks ({batch_size} per step, {S} seed(s))", 2.0 * 8 * block * batch_size * S)
+    ]
+    if sampling == "without_replacement" or (
+        sampling == "independent_subsets"
+        and not (n_samples > _FLOYD_MIN_N and batch_size <= n_samples // 50)
+    ):
+        extra.append(("a permutation of n_samples per seed", 8.0 * n_samples * S))
     limits.check_memory(
-        f"batch_size={batch_size} with n_samples={n_samples} (replace={replace})",
+        f"batch_size={batch_size} with n_samples={n_samples} (sampling={sampling!r})",
         extra,
         "Use a smaller batch_size"
-        + ("." if replace else " (<= n_samples/50 draws in O(batch_size) memory)."),
+        + (
+            " (<= n_samples/50 draws in O(batch_size) memory)."
+            if sampling == "independent_subsets"
+            else "."
+        ),
     )
 
     def check(members: int) -> None:
         _check_run_memory(
             steps,
             record_every,
-            members,
+            members * S,
             model.n_params,
             loss=True,
             callback=callback is not None,
             extra=tuple(extra),
         )
 
-    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, False, check)
-    stream = _IndexStream(np.random.default_rng(seed), n_samples, batch_size, replace, steps, block)
+    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired, check)
+    streams = [
+        _IndexStream(np.random.default_rng(s), n_samples, batch_size, sampling, steps, block)
+        for s in seeds
+    ]
+    M = flat.shape[0]
+    if seed_axis:
+        batch = (S, *batch)
+        eta_b = np.broadcast_to(eta_b, batch)
+        flat = np.tile(flat, (S, 1))
+        # per member: (step size, seed number) so the divergence replay's subsets keep both
+        param = np.column_stack([np.tile(eta_flat, S), np.repeat(np.arange(S), M).astype(float)])
+    else:
+        param = eta_flat
 
-    def step(c: list[np.ndarray], eta_: np.ndarray | None, t: int) -> list[np.ndarray]:
+    if batch_grad is None:
+        data_model: DataModel = model  # type: ignore[assignment]
+
+        def grad_at(x: np.ndarray, rows: list[np.ndarray], sid: np.ndarray | None) -> np.ndarray:
+            idx = rows[0] if sid is None else np.stack(rows)[sid]
+            return data_model._batch_grad_flat(x, idx)
+
+    else:
+        user = batch_grad
+
+        def grad_at(x: np.ndarray, rows: list[np.ndarray], sid: np.ndarray | None) -> np.ndarray:
+            if sid is None:
+                g = user(x, rows[0])
+                if type(g) is not np.ndarray or g.shape != x.shape or g.dtype.kind not in "fiu":
+                    g = _checked_batch_grad(g, x.shape)
+                return g
+            out = np.empty_like(x)
+            for s in np.unique(sid):
+                sel = sid == s
+                out[sel] = _checked_batch_grad(user(x[sel], rows[s]), x[sel].shape)
+            return out
+
+    def step(c: list[np.ndarray], prm: np.ndarray | None, t: int) -> list[np.ndarray]:
         x = c[0]
-        g = batch_grad(x, stream.row(t))
-        if type(g) is not np.ndarray or g.shape != x.shape or g.dtype.kind not in "fiu":
-            g = _checked_batch_grad(g, x.shape)
-        x -= eta_[:, None] * g
+        assert prm is not None
+        if prm.ndim == 1:
+            g = grad_at(x, [streams[0].row(t)], None)
+            x -= prm[:, None] * g
+        else:
+            g = grad_at(x, [s.row(t) for s in streams], prm[:, 1].astype(np.intp))
+            x -= prm[:, 0, None] * g
         return [x]
 
-    # the divergence replay must stay inside the two index blocks the stream keeps
+    # the divergence replay must stay inside the two index blocks the streams keep
     records, rec_steps, div_at = _run(
         step,
         [flat.copy()],
-        eta_flat,
+        param,
         steps,
         record_every,
         bound,

@@ -168,6 +168,7 @@ class Model:
         constants: Mapping[str | sp.Symbol, float] | None = None,
         name: str | None = None,
         *,
+        data: Mapping[str, Any] | None = None,
         allow_nonsmooth: bool = False,
         citation: str = "",
     ) -> Model:
@@ -177,8 +178,14 @@ class Model:
         ----------
         expr : sympy expression or string, e.g. ``"(x*y - 1)**2/2"``.
         params : names (or symbols) of the trainable parameters, in the order of ``theta``.
-        constants : values substituted for the remaining free symbols (data, targets, widths).
+        constants : values substituted for the remaining free symbols (targets, widths).
         name : a label used in figures and reports.
+        data : a dataset ``{"x": X, "y": Y}``: ``expr`` is then the *per-sample* loss ℓ(θ; d)
+            and the model is a :class:`~toymodels.data_model.DataModel` whose loss is the mean
+            L(θ) = (1/n) Σ_i ℓ(θ; d_i), with mini-batch and per-sample loss / gradient /
+            Hessian (``batch_grad(theta, idx)``, ``sample_hessian``, ``subset``, …) for
+            :func:`toymodels.sgd`. Each value is an array of n rows: shape (n,) binds the symbol
+            of that name, shape (n, k) binds the columns to ``x0 … x{k-1}`` (or ``x_0 …``).
         allow_nonsmooth : accept Abs / sign / Heaviside / Min / Max / Piecewise / floor / arg /
             re / im / Mod … (a.e. derivatives, e.g. ReLU: the DiracDelta terms of their derivatives
             are dropped); ``True`` or ``False`` only.
@@ -238,6 +245,32 @@ class Model:
                 raise ValueError(f"constants[{k!r}] must be finite, got {val!r}")
             subs[free[k]] = sp.nsimplify(val) if isinstance(val, int) else sp.Float(v)
         e = e.xreplace(subs)
+        if data is not None:
+            from .data_model import data_model_from_sympy
+
+            def prepare(ex: sp.Expr) -> sp.Expr:
+                real = {
+                    s: sp.Symbol(s.name, real=True)
+                    for s in ex.free_symbols
+                    if isinstance(s, sp.Symbol)
+                }
+                return _full_precision(ex.xreplace(real))
+
+            if e.has(sp.I) or e.has(sp.zoo) or e.has(sp.nan) or e.has(sp.oo, -sp.oo):
+                raise ValueError(f"expr must be a real, finite expression, got {e}")
+            return data_model_from_sympy(
+                e,
+                names,
+                {s.name: s for s in e.free_symbols if isinstance(s, sp.Symbol)},
+                data,
+                name=name,
+                citation=citation,
+                source=[expr if isinstance(expr, sp.Basic) else e],
+                check_static=lambda ex, syms: check_static(
+                    [ex], syms, "expr", allow_nonsmooth=allow_nonsmooth
+                ),
+                prepare=prepare,
+            )
         left = sorted(s.name for s in e.free_symbols if s.name not in names)
         if left:
             raise ValueError(f"constants: no value given for the free symbol(s) {left}")

@@ -65,11 +65,20 @@ def test_sgd_batch_grad_may_return_lists_and_integers(m2):
 
 
 @pytest.mark.parametrize(
-    "seed", [-1, -(2**63), np.int64(-3), np.float64(-1.0), 1.5, float("nan"), "0", None, True, [0]]
+    "seed", [-1, -(2**63), np.int64(-3), np.float64(-1.0), 1.5, float("nan"), "0", None, True, [[0]], [], [1, -1]]
 )
 def test_sgd_bad_seed_is_named(m2, seed):
     with pytest.raises((ValueError, TypeError), match=r"^seed must be"):
         tm.sgd(m2, _grad(m2), [1.0, 1.0], 0.1, 3, 4, seed=seed)
+
+
+def test_sgd_seed_sequence_adds_a_seed_axis(m2):
+    # one index stream per seed: member s of a seed list equals the run with that seed alone
+    both = tm.sgd(m2, _grad(m2), [1.0, 1.0], [0.1, 0.2], 7, 4, seed=[5, 9])
+    assert both.theta.shape == (8, 2, 2, 2)
+    for s, seed in enumerate((5, 9)):
+        alone = tm.sgd(m2, _grad(m2), [1.0, 1.0], [0.1, 0.2], 7, 4, seed=seed)
+        np.testing.assert_array_equal(both.theta[:, s], alone.theta)
 
 
 def test_sgd_integer_valued_seeds_are_accepted(m2):
