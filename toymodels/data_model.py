@@ -189,11 +189,15 @@ class DataModel(Model):
         )
         pts = probe_points(p)[:2]
         idx = np.arange(min(n, 2), dtype=np.int64)
-        for fn_name, fn in (
+        probes: list[tuple[str, Callable[..., Any]]] = [
             ("sample_loss", model._s_loss),
             ("sample_grad", model._s_grad),
             ("sample_hessian", model._s_hess),
-        ):
+        ]
+        if model._s_third is not None:
+            third = model._s_third
+            probes.append(("sample_third", lambda th, ix: third(th, th, ix)))
+        for fn_name, fn in probes:
             try:
                 with np.errstate(all="ignore"), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -224,6 +228,8 @@ class DataModel(Model):
             raise TypeError(
                 f"{name} must be an integer array of sample indices, got {idx!r}"
             ) from exc
+        if raw.ndim >= 1 and raw.shape[-1] == 0:
+            raise ValueError(f"{name} is an empty batch: a mini-batch needs at least one sample")
         if (
             raw.dtype.kind == "f"
             and raw.size

@@ -767,10 +767,10 @@ def sgd(
     eta: Any,
     steps: Any,
     *legacy: Any,
-    batch_size: Any = None,
-    sampling: Any = None,
+    batch_size: Any = _UNSET,
+    sampling: Any = _UNSET,
     seed: Any = 0,
-    record_every: Any = None,
+    record_every: Any = _UNSET,
     paired: bool = False,
     batch_grad: Callable[[np.ndarray, np.ndarray], Any] | None = None,
     n_samples: Any = None,
@@ -847,7 +847,7 @@ def sgd(
             (("n_samples", n_samples), ("batch_size", batch_size), ("record_every", record_every))
         ):
             if len(legacy) > i + 1:
-                if val is not None:
+                if val is not _UNSET and val is not None:
                     raise TypeError(f"sgd got multiple values for {kw}")
                 if kw == "n_samples":
                     n_samples = legacy[i + 1]
@@ -888,12 +888,12 @@ def sgd(
                 f"(one of {', '.join(map(repr, SAMPLINGS))})"
             )
         replace = _flag(replace, "replace")
-        if sampling is not None:
+        if sampling is not _UNSET:
             raise TypeError("give sampling= or replace=, not both")
         sampling = "with_replacement" if replace else "independent_subsets"
-    sampling = _sampling("with_replacement" if sampling is None else sampling)
-    steps, record_every = _steps_and_record(steps, 1 if record_every is None else record_every)
-    batch_size = positive_int(1 if batch_size is None else batch_size, "batch_size")
+    sampling = _sampling("with_replacement" if sampling is _UNSET else sampling)
+    steps, record_every = _steps_and_record(steps, 1 if record_every is _UNSET else record_every)
+    batch_size = positive_int(1 if batch_size is _UNSET else batch_size, "batch_size")
     if sampling != "with_replacement" and batch_size > n_samples:
         raise ValueError(
             f"batch_size must be <= n_samples ({n_samples}) for sampling={sampling!r} (a batch "

@@ -65,7 +65,21 @@ def test_sgd_batch_grad_may_return_lists_and_integers(m2):
 
 
 @pytest.mark.parametrize(
-    "seed", [-1, -(2**63), np.int64(-3), np.float64(-1.0), 1.5, float("nan"), "0", None, True, [[0]], [], [1, -1]]
+    "seed",
+    [
+        -1,
+        -(2**63),
+        np.int64(-3),
+        np.float64(-1.0),
+        1.5,
+        float("nan"),
+        "0",
+        None,
+        True,
+        [[0]],
+        [],
+        [1, -1],
+    ],
 )
 def test_sgd_bad_seed_is_named(m2, seed):
     with pytest.raises((ValueError, TypeError), match=r"^seed must be"):

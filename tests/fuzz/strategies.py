@@ -309,6 +309,14 @@ SEED = kind(
     lenient=(INT_FLOAT,),
 )
 
+#: sgd seeds: an integer >= 0 or a non-empty 1-D sequence of them
+SGD_SEED = kind(
+    "seed",
+    (-1, 2.5, "0", None, True, NAN, [[0]], [], [0, -1], [0.5], 1 + 0j, OPAQUE, IntAsFloat()),
+    st.integers(max_value=-1),
+    st.lists(st.integers(max_value=-1), min_size=1, max_size=2),
+    lenient=(INT_FLOAT,),
+)
 FLAG = kind(
     "flag",
     ("no", "yes", "False", "", 1, 0, 2, None, 1.0, 0.5, [True], np.array([True, False]), OPAQUE),

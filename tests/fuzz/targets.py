@@ -665,7 +665,7 @@ def _core_targets() -> Iterator[Target]:
             "n_samples": p(S.COUNT),
             "batch_size": p(S.COUNT),
             "record_every": p(S.COUNT0),
-            "seed": p(S.SEED),
+            "seed": p(S.SGD_SEED),
             "replace": p(S.FLAG),
             "bound": p(S.POSITIVE),
             "check_every": p(S.COUNT),
@@ -1742,7 +1742,11 @@ def _family_targets() -> Iterator[Target]:
 
 #: further target modules: each ``tests/fuzz/<name>.py`` defines ``targets() -> Iterable[Target]``
 #: (built with the helpers of this module: ``p``, ``_fam``, ``Target``, the shared kinds)
-EXTRA_TARGET_MODULES = ("targets_stabilization", "targets_self_stabilization_models")
+EXTRA_TARGET_MODULES = (
+    "targets_stabilization",
+    "targets_self_stabilization_models",
+    "targets_data_model",
+)
 
 
 def _extra_targets() -> list[Target]:
