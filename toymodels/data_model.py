@@ -636,7 +636,7 @@ class _SympyDataModel(DataModel):
     @staticmethod
     def _fill(vals: Sequence[Any], out: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
         for i, v in enumerate(vals):
-            out[:, i, :] = np.broadcast_to(v, shape)
+            out[:, i, :] = v  # assignment broadcasts (scalars, (M, 1), (m,), (M, m))
         return out
 
     def _sl(self, theta: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -658,9 +658,8 @@ class _SympyDataModel(DataModel):
         k = 0
         for i in range(p):
             for j in range(i + 1):
-                v = np.broadcast_to(flat[k], shape)
-                out[:, i, j, :] = v
-                out[:, j, i, :] = v
+                out[:, i, j, :] = flat[k]
+                out[:, j, i, :] = out[:, i, j, :]
                 k += 1
         return out
 

@@ -303,3 +303,21 @@ def test_epoch_batches_partition_the_samples(n, b, seed, sampling):
         assert list(itertools.chain.from_iterable(np.nonzero(r)[0] for r in counts[:k])) == list(
             range(k * b)
         )
+
+
+@pytest.mark.parametrize("sampling", tm.dynamics.SAMPLINGS)
+def test_index_blocks_do_not_change_the_run(monkeypatch, sampling):
+    # the stream is drawn block by block (memory does not grow with steps): blocks of 3 rows
+    # (epochs of 3 steps cut across blocks) give the run of one block for the whole stream,
+    # seeds and divergence replays included
+    import toymodels.dynamics as dyn
+
+    m = _model()
+    eta = np.array([0.05, 0.3, 9.0])
+    ref = tm.sgd(m, THETA, eta, 50, batch_size=2, sampling=sampling, seed=[2, 5], check_every=1)
+    assert ref.diverged[:, 2].all() and not ref.diverged[:, :2].any()
+    monkeypatch.setattr(dyn, "_INDEX_BLOCK_BYTES", 8 * 2 * 2 * 3)
+    for c in (1, 4, 64):
+        tr = tm.sgd(m, THETA, eta, 50, batch_size=2, sampling=sampling, seed=[2, 5], check_every=c)
+        np.testing.assert_array_equal(tr.theta, ref.theta)
+        np.testing.assert_array_equal(tr.diverged_at, ref.diverged_at)

@@ -57,6 +57,8 @@ T_PHASES = "tests/core/test_phases.py"
 T_SWEEP = "tests/core/test_sweep.py"
 T_PLANTED = "tests/core/test_planted_maps.py"
 T_SGD = "tests/core/test_sgd.py"
+T_DATA = "tests/core/test_data_model.py"
+DM = "toymodels/data_model.py"
 T_NUMBA = "tests/core/test_numba_backend.py"
 T_PLUGIN = "tests/test_claims_plugin.py"
 T_REPORT = "tests/test_claims_report.py"  # the comparison rules of ClaimRecorder, directly
@@ -864,6 +866,46 @@ CATALOGUE: tuple[Mutant, ...] = (
         "return float(1.0 - eta * k[1, 1] + 2.0 * eta**2 * a)",
         "Model A's 2-step spectral radius with K₂₂ in place of K₁₁",
         (T_SS_NORMAL,),
+    ),
+    M(
+        "data_model.mean_divisor",
+        DM,
+        "out[a : a + rows] = acc / m",
+        "out[a : a + rows] = acc / max(m - 1, 1)",
+        "data model: the sample mean divides by m − 1",
+        (T_DATA,),
+    ),
+    M(
+        "data_model.hessian_transpose_fill",
+        DM,
+        "out[:, j, i, :] = out[:, i, j, :]",
+        "out[:, j, i, :] = out[:, i, i, :]",
+        "data model: the upper Hessian triangle copies the diagonal",
+        (T_DATA,),
+    ),
+    M(
+        "dynamics.reshuffle_once",
+        "toymodels/dynamics.py",
+        "if pos[s] == 0 or self.perm is None:",
+        "if self.perm is None:",
+        "sgd without replacement: one permutation for every epoch (no reshuffling)",
+        (T_DATA,),
+    ),
+    M(
+        "dynamics.fixed_order_restarts_each_block",
+        "toymodels/dynamics.py",
+        "pos = (t0 + np.arange(steps)) % k",
+        "pos = np.arange(steps) % k",
+        "sgd epochs restart at every index block",
+        (T_DATA,),
+    ),
+    M(
+        "dynamics.seed_axis_interleaved",
+        "toymodels/dynamics.py",
+        "np.repeat(np.arange(S), M).astype(float)",
+        "np.tile(np.arange(S), M).astype(float)",
+        "sgd seed lists: members paired with the wrong seed's stream",
+        (T_DATA,),
     ),
 )
 
