@@ -307,7 +307,7 @@ def test_epoch_batches_partition_the_samples(n, b, seed, sampling):
 
 @pytest.mark.parametrize("sampling", tm.dynamics.SAMPLINGS)
 def test_index_blocks_do_not_change_the_run(monkeypatch, sampling):
-    # the stream is drawn block by block (memory does not grow with steps): blocks of 3 rows
+    # the stream is drawn block by block (memory does not grow with steps): blocks of 4 rows
     # (epochs of 3 steps cut across blocks) give the run of one block for the whole stream,
     # seeds and divergence replays included
     import toymodels.dynamics as dyn
@@ -316,7 +316,7 @@ def test_index_blocks_do_not_change_the_run(monkeypatch, sampling):
     eta = np.array([0.05, 0.3, 9.0])
     ref = tm.sgd(m, THETA, eta, 50, batch_size=2, sampling=sampling, seed=[2, 5], check_every=1)
     assert ref.diverged[:, 2].all() and not ref.diverged[:, :2].any()
-    monkeypatch.setattr(dyn, "_INDEX_BLOCK_BYTES", 8 * 2 * 2 * 3)
+    monkeypatch.setattr(dyn, "_INDEX_BLOCK_BYTES", 8 * 2 * 2 * 4)
     for c in (1, 4, 64):
         tr = tm.sgd(m, THETA, eta, 50, batch_size=2, sampling=sampling, seed=[2, 5], check_every=c)
         np.testing.assert_array_equal(tr.theta, ref.theta)
