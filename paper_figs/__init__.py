@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import (
+    batch_sharpness,
     catapult,
     cubic_map_bifurcation,
     deep_linear_balance_gaps,
@@ -20,12 +21,16 @@ from . import (
     deep_linear_oscillating_directions,
     depth2_flatter_than_gf,
     diagonal_net_stepsize,
+    logistic_regression_eos,
     minimalist_eos,
     normal_form_threshold,
+    one_step_features,
     phase_diagram,
     scalar_net_gfs,
     self_stabilization_loss,
     self_stabilization_stages,
+    sgd_support,
+    sgd_without_replacement,
     threshold_full_net,
     threshold_mean_model,
     threshold_product_portrait,
@@ -87,4 +92,9 @@ FIGURES: dict[str, Figure] = _register(
     self_stabilization_loss,
     minimalist_eos,
     normal_form_threshold,
+    logistic_regression_eos,
+    sgd_without_replacement,
+    sgd_support,
+    batch_sharpness,
+    one_step_features,
 )

@@ -30,6 +30,11 @@ IDS = [
     "self_stabilization_loss",
     "minimalist_eos",
     "normal_form_threshold",
+    "logistic_regression_eos",
+    "sgd_without_replacement",
+    "sgd_support",
+    "batch_sharpness",
+    "one_step_features",
 ]
 
 
