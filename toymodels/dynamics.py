@@ -738,6 +738,27 @@ class _IndexStream:
         return self.blocks[j][t - j * self.block]
 
 
+class _SeedStreams:
+    """The index streams of a seed list: ``rows(t)`` is the (S, b) array of the S rows B_t.
+
+    Each block is drawn once per seed and stacked once, so a step costs one view, not S calls.
+    """
+
+    def __init__(self, streams: list[_IndexStream]) -> None:
+        self.streams = streams
+        self.block = streams[0].block
+        self.stacked: dict[int, np.ndarray] = {}
+
+    def rows(self, t: int) -> np.ndarray:
+        j = t // self.block
+        if j not in self.stacked:
+            for s in self.streams:
+                s.row(t)  # draws block j of every seed
+            self.stacked[j] = np.stack([s.blocks[j] for s in self.streams], axis=1)
+            self.stacked.pop(j - 2, None)
+        return self.stacked[j][t - j * self.block]
+
+
 def _seeds(seed: Any) -> tuple[list[int], bool]:
     """(seeds, batched): an integer seed, or a non-empty 1-D sequence of them (a seed axis)."""
     if isinstance(seed, (list, tuple, np.ndarray)):
@@ -907,7 +928,10 @@ def sgd(
     S = len(seeds)
     block = max(1, min(max(steps, 1), _INDEX_BLOCK_BYTES // (8 * batch_size * S)))
     extra = [
-        (f"index blocks ({batch_size} per step, {S} seed(s))", 2.0 * 8 * block * batch_size * S)
+        (
+            f"index blocks ({batch_size} per step, {S} seed(s))",
+            (2.0 if S == 1 else 4.0) * 8 * block * batch_size * S,
+        )
     ]
     if sampling == "without_replacement" or (
         sampling == "independent_subsets"
@@ -941,6 +965,7 @@ def sgd(
         _IndexStream(np.random.default_rng(s), n_samples, batch_size, sampling, steps, block)
         for s in seeds
     ]
+    group = _SeedStreams(streams)
     M = flat.shape[0]
     if seed_axis:
         batch = (S, *batch)
@@ -954,16 +979,15 @@ def sgd(
     if batch_grad is None:
         data_model: DataModel = model  # type: ignore[assignment]
 
-        def grad_at(x: np.ndarray, rows: list[np.ndarray], sid: np.ndarray | None) -> np.ndarray:
-            idx = rows[0] if sid is None else np.stack(rows)[sid]
-            return data_model._batch_grad_flat(x, idx)
+        def grad_at(x: np.ndarray, rows: np.ndarray, sid: np.ndarray | None) -> np.ndarray:
+            return data_model._batch_grad_flat(x, rows if sid is None else rows[sid])
 
     else:
         user = batch_grad
 
-        def grad_at(x: np.ndarray, rows: list[np.ndarray], sid: np.ndarray | None) -> np.ndarray:
+        def grad_at(x: np.ndarray, rows: np.ndarray, sid: np.ndarray | None) -> np.ndarray:
             if sid is None:
-                g = user(x, rows[0])
+                g = user(x, rows)
                 if type(g) is not np.ndarray or g.shape != x.shape or g.dtype.kind not in "fiu":
                     g = _checked_batch_grad(g, x.shape)
                 return g
@@ -977,10 +1001,10 @@ def sgd(
         x = c[0]
         assert prm is not None
         if prm.ndim == 1:
-            g = grad_at(x, [streams[0].row(t)], None)
+            g = grad_at(x, streams[0].row(t), None)
             x -= prm[:, None] * g
         else:
-            g = grad_at(x, [s.row(t) for s in streams], prm[:, 1].astype(np.intp))
+            g = grad_at(x, group.rows(t), prm[:, 1].astype(np.intp))
             x -= prm[:, 0, None] * g
         return [x]
 
