@@ -48,7 +48,7 @@ from ._common import masked, new_figure, progress, save, style
 ID = "batch_sharpness"
 PAPER = "Andreyev & Beneventano (arXiv 2412.20553)"
 FIGURE = "new"
-CAPTION = "Tiny tanh MLP under SGD: BS, BS_in, MiniBS near 2/η, λ_max suppressed for small batches"
+CAPTION = "Tiny tanh MLP, SGD: BS_in ≈ 2/η, BS below, MiniBS above; λ_max suppressed for small b"
 
 RECORD = 100
 PANEL_BS = (4, 8, 16, 32)
@@ -271,9 +271,10 @@ def make(out_dir: Path, quick: bool = False) -> list[Path]:
         )
         ax.legend(loc="upper right", fontsize=7)
         seeds = ", ".join(str(x) for x in s["seeds"])
+        word = "seeds" if len(s["seeds"]) > 1 else "seed"
         fig.suptitle(
             "Edge of Stochastic Stability on the tiny tanh MLP (k = 20, d = 5, n = 32, random "
-            f"labels); SGD on uniform b-subsets, {s['steps']} steps, seeds {seeds}",
+            f"labels); SGD on uniform b-subsets, {s['steps']} steps, {word} {seeds}",
             fontsize=9,
         )
         paths = save(fig, out_dir, ID)

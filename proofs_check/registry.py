@@ -116,6 +116,10 @@ def _load_checks() -> None:
     from . import deep_linear  # noqa: F401
     from . import threshold_neuron  # noqa: F401
     from . import self_stabilization  # noqa: F401
+    from . import logistic_regression  # noqa: F401
+    from . import reshuffling  # noqa: F401
+    from . import support_learning  # noqa: F401
+    from . import homogeneous_net  # noqa: F401
 
 
 def all_proofs(registry: MutableMapping[str, Proof] | None = None) -> list[Proof]:

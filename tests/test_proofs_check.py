@@ -54,6 +54,20 @@ REQUIRED = {
     "diag_library_numeric",
     "deep_library_numeric",
     "threshold_library_numeric",
+    # issue 12
+    "logreg_library_numeric",
+    "rr_with_replacement_mean_is_gd",
+    "rr_drift_eta2",
+    "rr_drift_is_noise_trace_gradient",
+    "rr_batch_drift_finite_population",
+    "noise_injection_covariance",
+    "rr_second_order_resummed",
+    "reshuffling_library_numeric",
+    "support_library_numeric",
+    "homog_line_polynomial_degree",
+    "homog_taylor_coefficients",
+    "homog_euler_identity",
+    "homog_library_numeric",
 }
 
 CHECK_MODULES = (
@@ -63,7 +77,12 @@ CHECK_MODULES = (
     "deep_linear",
     "depth2_linear",
     "diagonal_linear",
+    "homogeneous_net",
+    "logistic_regression",
+    "reshuffling",
     "scalar_net",
+    "self_stabilization",
+    "support_learning",
     "threshold_neuron",
     "uv_model",
 )

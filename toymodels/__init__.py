@@ -6,7 +6,20 @@ See DESIGN.md for the public contract; every name below is part of it.
 
 from __future__ import annotations
 
-from . import limits
+from . import limits, stochastic
+from .batch_sharpness import (
+    BatchEstimate,
+    BatchSharpnessMeasures,
+    batch_sharpness,
+    batch_sharpness_inside,
+    batch_sharpness_measures,
+    expected_loss_change,
+    gradient_noise_interaction,
+    mini_batch_sharpness,
+    predicted_loss_change,
+    second_moment_contraction,
+    step_sharpness,
+)
 from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
 from .maps import Map, MapFamily, gd_family, gd_map
@@ -40,11 +53,25 @@ from .stability import (
     progressive_sharpening,
     stable_set_projection,
 )
+from .stochastic import (
+    EpochAverage,
+    EpochMoments,
+    epoch_average,
+    epoch_moments,
+    noise_injected_gd,
+    noise_trace,
+    noise_trace_gradient,
+    reshuffling_drift,
+    resummed_drift,
+    sequence_count,
+)
 from .sweep import Transition, locate_transition
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchEstimate",
+    "BatchSharpnessMeasures",
     "Bifurcation",
     "BifurcationDiagram",
     "BifurcationList",
@@ -53,6 +80,8 @@ __all__ = [
     "ConstrainedTrajectory",
     "Cycle",
     "DataModel",
+    "EpochAverage",
+    "EpochMoments",
     "LyapunovResult",
     "Map",
     "MapFamily",
@@ -63,28 +92,46 @@ __all__ = [
     "ProjectionResult",
     "Trajectory",
     "Transition",
+    "batch_sharpness",
+    "batch_sharpness_inside",
+    "batch_sharpness_measures",
     "bifurcation_diagram",
     "central_flow",
     "classify",
     "constrained_trajectory",
+    "epoch_average",
+    "epoch_moments",
+    "expected_loss_change",
     "find_cycle",
     "gd",
     "gd_family",
     "gd_map",
     "gradient_flow",
+    "gradient_noise_interaction",
     "hessian_eigenvalues",
     "iterate",
     "limits",
     "locate_transition",
     "lyapunov_exponent",
+    "mini_batch_sharpness",
+    "noise_injected_gd",
+    "noise_trace",
+    "noise_trace_gradient",
     "period",
     "period_doubling_points",
     "predicted_dynamics",
+    "predicted_loss_change",
     "progressive_sharpening",
+    "reshuffling_drift",
+    "resummed_drift",
     "saddle_node_points",
+    "second_moment_contraction",
+    "sequence_count",
     "sgd",
     "sharpness",
     "sharpness_gradient",
     "stable_set_projection",
+    "step_sharpness",
+    "stochastic",
     "top_eigenvector",
 ]

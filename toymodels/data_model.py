@@ -290,7 +290,10 @@ class DataModel(Model):
         M = theta.shape[0]
         size = int(np.prod(tail, dtype=np.int64)) if tail else 1
         m = self.n_samples if idx is None else idx.shape[-1]
-        block = min(SAMPLE_BLOCK, m)
+        # samples per block: SAMPLE_BLOCK, fewer when one sample's values are large (Hessians
+        # of big models), so a block stays ~_BLOCK_ELEMENTS; it depends on the model only, never
+        # on the number of states, so the summation order of a state is fixed
+        block = min(SAMPLE_BLOCK, m, max(1, _BLOCK_ELEMENTS // size))
         rows = max(1, _BLOCK_ELEMENTS // max(1, block * size))
         out = np.zeros((M, *tail))
         for a in range(0, M, rows):

@@ -42,6 +42,12 @@ MODEL_MODULES = (
     "threshold_neuron",
     "threshold_net",
     "self_stabilization",
+    "logistic_regression",
+    "single_index",
+    "homogeneous_net",
+    "sgd_quadratics",
+    "support_learning",
+    "tanh_mlp",
 )
 
 
@@ -1746,6 +1752,11 @@ EXTRA_TARGET_MODULES = (
     "targets_stabilization",
     "targets_self_stabilization_models",
     "targets_data_model",
+    "targets_logistic_regression",
+    "targets_features",
+    "targets_stochastic",
+    "targets_support_learning",
+    "targets_batch_sharpness",
 )
 
 
@@ -1858,6 +1869,13 @@ RESULT_TYPES = {
     "Transition",
     "ThresholdPrediction",
     "Loss",
+    "MaxMargin",
+    "TwoPointAsymptotics",
+    "FeatureResult",
+    "EpochAverage",
+    "EpochMoments",
+    "BatchEstimate",
+    "BatchSharpnessMeasures",
 }
 
 

@@ -10,7 +10,9 @@ paper's ξ rule). They are derived (basis ``derived``): the identities are exact
 checks its prediction against an exact computation made in the test itself with sympy (exact
 rational arithmetic through ``directional_taylor(method="exact")`` on the net's sympy loss) or
 against an independent numerical route (least-squares fits of sampled losses, finite
-differences); there is no ``proofs_check`` entry for them.
+differences); the identities themselves are proved for symbolic nets in
+``proofs_check/homogeneous_net.py`` (homog_line_polynomial_degree, homog_taylor_coefficients,
+homog_euler_identity, homog_library_numeric).
 
 Measured (θ = init(seed 1), data seed 0): the degree-2L interpolant reproduces φ(η) = L(θ + ηu)
 off the nodes to 1.3e-15 / 3.4e-15 / 3.4e-14 relative for L = 2 / 3 / 4; the two extra
@@ -30,7 +32,7 @@ from toymodels.models import homogeneous_net as hn
 TERJEK = "Terjék (arXiv 2502.13110)"
 GENERIC = (
     "generic identity (no formula of the paper could be read; none is attributed to it); "
-    "exact check with sympy in the test, no proofs_check entry"
+    "proved in proofs_check/homogeneous_net.py; exact sympy check in the test"
 )
 WIDTHS = {2: (3, 4, 1), 3: (3, 4, 9, 1), 4: (3, 4, 9, 16, 1)}
 NODES = np.linspace(-0.9, 1.7, 7)
