@@ -1274,3 +1274,60 @@ def test_collected_claims_during_the_run(pytester: pytest.Pytester) -> None:
     result = run(pytester, "-s")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*COLLECTED [[]('verified', 'paper', 2)[]]*"])
+
+
+XDIST_MODULE = (
+    HEADER
+    + """
+@CLAIM
+def test_verified(claim):
+    claim.check(predicted=2.0, measured=2.0 + 1e-12, tol=1e-9)
+
+@CLAIM
+@pytest.mark.xfail(strict=True, raises=ClaimDisagreement, reason="refuted: 2 vs 3")
+def test_refuted(claim):
+    claim.check(predicted=2.0, measured=3.0, tol=1e-3)
+
+@CLAIM
+def test_error_no_record(claim):
+    pass
+
+@pytest.mark.slow
+@CLAIM
+def test_deselected(claim):
+    claim.check(predicted=1.0, measured=1.0, tol=0.0)
+
+@CLAIM
+def test_skipped(claim):
+    pytest.skip("blocked: needs the paper")
+
+@pytest.mark.parametrize("k", range(8))
+@CLAIM
+def test_many(claim, k):
+    claim.check(predicted=float(k), measured=float(k), tol=1e-12)
+"""
+)
+
+
+def test_workers_give_the_report_of_one_process(pytester):
+    """Under pytest-xdist every worker judges the claims it runs and the controller merges them:
+    the same table, the same JSON byte for byte, the same exit status as a single process."""
+    pytest.importorskip("xdist")
+    pytester.makepyfile(test_x=XDIST_MODULE)
+    pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
+    reports = {}
+    for n in ("0", "2"):
+        path = pytester.path / f"claims{n}.json"
+        res = pytester.runpytest_subprocess(
+            *PLUGIN, "-p", "no:cacheprovider", "-m", "not slow", "-n", n,
+            f"--claims-report={path}",
+        )  # fmt: skip
+        assert res.ret == 1  # the claim without a record is an error
+        res.stdout.fnmatch_lines(["*claims: 13 total, 9 verified, 1 refuted, 1 error, 2 not_run*"])
+        reports[n] = path.read_bytes()
+    assert reports["0"] == reports["2"]
+    outcomes = {
+        c["id"].rsplit("::", 1)[-1]: c["outcome"] for c in json.loads(reports["2"])["claims"]
+    }
+    assert outcomes["test_refuted"] == "refuted" and outcomes["test_skipped"] == "not_run"
+    assert outcomes["test_deselected"] == "not_run" and outcomes["test_error_no_record"] == "error"

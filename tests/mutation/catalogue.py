@@ -59,6 +59,16 @@ T_PLANTED = "tests/core/test_planted_maps.py"
 T_SGD = "tests/core/test_sgd.py"
 T_DATA = "tests/core/test_data_model.py"
 DM = "toymodels/data_model.py"
+SC = "tests/stochastic/test_reshuffling_claims.py"
+SA = "tests/stochastic/test_stochastic_api.py"
+SM = "tests/stochastic/test_sgd_quadratics_models.py"
+STO = "toymodels/stochastic.py"
+SLM = "toymodels/models/support_learning.py"
+T_SL = "tests/support_learning"
+BSM = "toymodels/batch_sharpness.py"
+MLPM = "toymodels/models/tanh_mlp.py"
+T_BS = "tests/batch_sharpness/test_batch_sharpness_exact.py"
+T_MLP = "tests/batch_sharpness/test_tanh_mlp.py"
 T_NUMBA = "tests/core/test_numba_backend.py"
 T_PLUGIN = "tests/test_claims_plugin.py"
 T_REPORT = "tests/test_claims_report.py"  # the comparison rules of ClaimRecorder, directly
@@ -308,8 +318,8 @@ CATALOGUE: tuple[Mutant, ...] = (
     M(
         "dynamics.sgd_skips_last_sample",
         D,
-        "batches = rng.integers(0, n_samples, size=(steps, batch_size))",
-        "batches = rng.integers(0, max(n_samples - 1, 1), size=(steps, batch_size))",
+        "return rng.integers(0, n, size=(steps, b))",
+        "return rng.integers(0, max(n - 1, 1), size=(steps, b))",
         "sgd never draws the last sample",
         (T_SGD, T_DYN, T_DIAG),
     ),
@@ -906,6 +916,159 @@ CATALOGUE: tuple[Mutant, ...] = (
         "np.tile(np.arange(S), M).astype(float)",
         "sgd seed lists: members paired with the wrong seed's stream",
         (T_DATA,),
+    ),
+    # ---------------------------------------------------------------- issue 12: SGD rows
+    M(
+        "stochastic.drift_no_finite_population",
+        STO,
+        "value = -(K * (K - 1) / 2) * coef * s",
+        "value = -(K * K / 2) * coef * s",
+        "reshuffling_drift counts K² step pairs instead of K(K − 1)",
+        (SC, SA),
+    ),
+    M(
+        "stochastic.noise_trace_gradient_half",
+        STO,
+        'return 2.0 * np.einsum("...kji,...kj->...i", dH, dg) / m',
+        'return np.einsum("...kji,...kj->...i", dH, dg) / m',
+        "∇Tr Cov drops the chain-rule factor 2",
+        (SC, SA),
+    ),
+    M(
+        "stochastic.noise_factor_with_replacement",
+        STO,
+        "return (n - b) / (b * (n - 1))",
+        "return 1.0 / b",
+        "noise-injected GD loses the finite-population factor",
+        (SC, SA),
+    ),
+    M(
+        "stochastic.covariance_ddof1",
+        STO,
+        'cov[a : a + rows] = np.einsum("smi,smj->mij", d, d) / S',
+        'cov[a : a + rows] = np.einsum("smi,smj->mij", d, d) / (S - 1)',
+        "exact covariance over sequences divided by S − 1",
+        (SC, SA),
+    ),
+    M(
+        "stochastic.epoch_moments_uncentred",
+        STO,
+        'np.einsum("eijkl,ebj,ebl->ebik", dAA, mu, mu)',
+        'np.einsum("eijkl,ebj,ebl->ebik", AA, mu, mu)',
+        "epoch recursion uses the uncentred second moment of A_s",
+        (SC, SA),
+    ),
+    M(
+        "stochastic.resummed_delta_index",
+        STO,
+        'v = v + np.einsum("...kab,...b->...ka", dHb, delta[i - 1])',
+        'v = v + np.einsum("...kab,...b->...ka", dHb, delta[i])',
+        "resummed drift takes GD's displacement one step late",
+        (SC, SA),
+    ),
+    M(
+        "sgd_quadratics.numpy_grad_sign",
+        "toymodels/models/sgd_quadratics.py",
+        'return np.einsum("mij,Mj->Mmi", Hi, theta) + bi[None]',
+        'return np.einsum("mij,Mj->Mmi", Hi, theta) - bi[None]',
+        "numpy twin flips the sign of b_k",
+        (SM,),
+    ),
+    M(
+        "support_learning.kappa_no_half",
+        SLM,
+        "e * e * c / (2.0 * bp)",
+        "e * e * c / (1.0 * bp)",
+        "κ = η²ε²Ĉ₂₂/b′ instead of /(2b′)",
+        (T_SL,),
+    ),
+    M(
+        "support_learning.bprime_off_by_one",
+        SLM,
+        "return b * (n - 1) / (n - b)",
+        "return b * (n - 1) / (n - b + 1)",
+        "finite-population factor b(n−1)/(n−b+1)",
+        (T_SL,),
+    ),
+    M(
+        "support_learning.flat_part_keeps_stiff",
+        SLM,
+        "perp = c - ah[..., :, None] * along[..., None, :]",
+        "perp = c - 0.0 * ah[..., :, None] * along[..., None, :]",
+        "flat part = ‖We₂‖ (the stiff part along a not removed)",
+        (T_SL,),
+    ),
+    M(
+        "support_learning.label_noise_asymmetric",
+        SLM,
+        "Y = np.concatenate([target + e, target - e])",
+        "Y = np.concatenate([target + e, target - 0.5 * e])",
+        "labels x₁ + ε, x₁ − ε/2: residuals no longer ∓ε",
+        (T_SL,),
+    ),
+    M(
+        "support_learning.weight_decay_double",
+        SLM,
+        "expr = expr + sp.Rational(1, 2) * sp.Float(lam)",
+        "expr = expr + sp.Rational(1, 1) * sp.Float(lam)",
+        "sympy weight decay λ‖θ‖² instead of (λ/2)‖θ‖²",
+        (T_SL,),
+    ),
+    M(
+        "support_learning.twin_residual_sign",
+        SLM,
+        "+ res[..., None, None] * d2f(xb)",
+        "- res[..., None, None] * d2f(xb)",
+        "numpy twin Hessian with −r∇²f",
+        (T_SL,),
+    ),
+    M(
+        "batch_sharpness.pi2_with_replacement",
+        BSM,
+        "p2 = b * (b - 1) / (n * (n - 1)) if n > 1 else 0.0",
+        "p2 = b * (b - 1) / (n * n) if n > 1 else 0.0",
+        "pair inclusion probability of a uniform b-subset taken as b(b−1)/n²",
+        (T_BS,),
+    ),
+    M(
+        "batch_sharpness.bs_ratio_of_means",
+        BSM,
+        'out["q"] = out["ghg"] / out["gg"]',
+        'out["q"] = out["ghg"] / out["gg"].mean(axis=-1, keepdims=True)',
+        "Batch Sharpness as a ratio of means instead of the mean of ratios",
+        (T_BS,),
+    ),
+    M(
+        "batch_sharpness.cubic_weight",
+        BSM,
+        "return (p1 - p2, p2), (p1 - 3 * p2 + 2 * p3, p2 - p3, p3)",
+        "return (p1 - p2, p2), (p1 - 2 * p2 + p3, p2 - p3, p3)",
+        "E[g_BᵀH_Bg_B]: wrong inclusion-exclusion weight of the all-equal pattern",
+        (T_BS,),
+    ),
+    M(
+        "batch_sharpness.gni_batch_hessian",
+        BSM,
+        '"gni": ghg_full / full_grad_sq,',
+        '"gni": ghg / full_grad_sq,',
+        "GNI with the batch Hessian H_B instead of the full H",
+        (T_BS,),
+    ),
+    M(
+        "batch_sharpness.minibs_scale",
+        BSM,
+        "np.add.at(z, (np.arange(Kc)[:, None], sub), 1.0 / b)",
+        "np.add.at(z, (np.arange(Kc)[:, None], sub), 1.0 / (b + 1))",
+        "MiniBS: H_B averaged with 1/(b+1)",
+        (T_BS,),
+    ),
+    M(
+        "tanh_mlp.hessian_residual",
+        MLPM,
+        "ww = (r[..., None] * a[:, None, :] * s2)",
+        "ww = (a[:, None, :] * s2)",
+        "tanh MLP Hessian: residual r dropped from the W–W blocks of r∇²f",
+        (T_MLP, T_BS),
     ),
 )
 

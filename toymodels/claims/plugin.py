@@ -28,13 +28,22 @@ supported (claims recorded in workers are not sent back to the controller).
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from .recording import BASES, ClaimDisagreement, ClaimRecorder, format_value
-from .report import OUTCOMES, Claim, format_summary, format_table, one_line, write_report
+from .report import (
+    OUTCOMES,
+    Claim,
+    _jsonable,
+    format_summary,
+    format_table,
+    one_line,
+    write_report,
+)
 
 __all__ = ["collected_claims"]
 
@@ -47,6 +56,10 @@ MARKER_LINE = (
 # name and the module name (``-p toymodels.claims``). Registering one blocks the others.
 _PLUGIN_ALIASES = ("toymodels_claims", "toymodels.claims")
 _SESSION_PLUGIN_NAME = "toymodels-claims-session"
+#: key of ``config.workeroutput`` under which a pytest-xdist worker sends its claims
+_WORKER_KEY = "toymodels_claims"
+#: the reason of a claim a worker collected but did not run (another worker ran it)
+_UNRUN = "not run (the session stopped before this test)"
 
 
 def _parse_marker(marker: Any) -> tuple[str, str, str, str, list[str]]:
@@ -138,7 +151,7 @@ class _Tracker:
         rec = self.recorder
         outcome, reason = self.outcome, self.reason
         if outcome is None:
-            outcome, reason = "not_run", "not run (the session stopped before this test)"
+            outcome, reason = "not_run", _UNRUN
         main = self.main
         if main is None:
             main = rec.records[0] if rec.records else {}
@@ -231,6 +244,7 @@ def _session_plugin_class() -> type:
                     path = Path(config.invocation_params.dir) / path
                 self.report_paths.append(path)
             self.show_table = not config.getoption("claims_no_table", False)
+            self.from_workers: dict[str, Claim] | None = None
 
         def tracker(self, item: Any) -> _Tracker | None:
             tracker = item.stash.get(tracker_key, None)
@@ -244,7 +258,32 @@ def _session_plugin_class() -> type:
             return tracker
 
         def claims(self) -> list[Claim]:
+            if self.from_workers is not None:
+                return list(self.from_workers.values())
             return [t.to_claim() for t in self.trackers]
+
+        # -------------------------------------------------------------- pytest-xdist
+        # Under ``pytest -n N`` the controller collects nothing and runs nothing: every worker
+        # collects the whole suite (same order, same deselection) and judges the claims it
+        # runs. At its end a worker sends all its claims through ``config.workeroutput``; the
+        # controller merges them by id in collection order, taking each claim from the worker
+        # that ran it (the others list it as not run), and prints / writes the one report.
+        @property
+        def is_worker(self) -> bool:
+            return hasattr(self.config, "workerinput")
+
+        @pytest.hookimpl(optionalhook=True)
+        def pytest_testnodedown(self, node: Any, error: Any) -> None:
+            payload = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+            if payload is None:
+                return
+            merged = self.from_workers if self.from_workers is not None else {}
+            self.from_workers = merged
+            for entry in json.loads(payload):
+                claim = Claim.from_dict(entry)
+                old = merged.get(claim.id)
+                if old is None or (old.outcome == "not_run" and old.reason == _UNRUN):
+                    merged[claim.id] = claim
 
         @pytest.hookimpl(tryfirst=True)
         def pytest_collection_modifyitems(self, items: list[Any]) -> None:
@@ -366,6 +405,11 @@ def _session_plugin_class() -> type:
 
         def pytest_sessionfinish(self, session: Any) -> None:
             claims = self.claims()
+            if self.is_worker:  # the controller writes the report and sets the exit status
+                self.config.workeroutput[_WORKER_KEY] = json.dumps(
+                    [_jsonable(c.to_dict()) for c in claims], allow_nan=False
+                )
+                return
             for path in self.report_paths:
                 write_report(claims, path)
             if any(c.outcome == "error" for c in claims) and session.exitstatus == 0:
