@@ -24,6 +24,13 @@ Settings
   epoch with ±1 s.e. bands; (c) the total variance E‖θ − E θ‖². Thin black lines: the exact
   values of RR and WR from the affine epoch recursion ``epoch_moments`` (noise-injected GD has
   GD's mean, 0, exactly).
+* (d) The flat valley of the support-learning toy (``support_learning.support_model()``: the
+  linear net aᵀWx, n = 100 samples with ±ε label noise, ε = 0.2): from ``support_init(seed=0)``,
+  η = 0.1, batch size 5, T = 3·10⁴ steps (quick: 6000), seeds 0–3 in one ``tm.sgd`` call per
+  scheme: the flat part ‖(I − ââᵀ)We₂‖ (the valley coordinate of the irrelevant weights, seed
+  mean) for SGD without replacement (RR), with replacement and GD. Dashed: φ(2000)·e^{−κ(t − 2000)}
+  with the leading-order κ = η²ε²Ĉ₂₂/(2b′), b′ = b(n − 1)/(n − b) for RR and b′ = b with
+  replacement: with replacement the path travels the valley faster by (n − 1)/(n − b) = 1.04.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy as np
 import toymodels as tm
 from toymodels import stochastic as st
 from toymodels.models import sgd_quadratics as q
+from toymodels.models import support_learning as sl
 
 from ._common import masked, new_figure, progress, save, style
 
@@ -60,6 +68,10 @@ def settings(quick: bool = False) -> dict[str, object]:
         "n_runs": 500 if quick else 20_000,
         "epochs": 30,
         "saddle_eta": q.SADDLE_ETA,
+        "valley_steps": 6000 if quick else 30_000,
+        "valley_eta": 0.1,
+        "valley_batch": 5,
+        "valley_seeds": [0, 1, 2, 3],
     }
 
 
@@ -104,7 +116,44 @@ def compute(quick: bool = False) -> dict[str, object]:
         key: st.epoch_moments(saddle, np.zeros(2), eta, epochs, sampling=key)
         for key in ("without_replacement", "with_replacement")
     }
-    return {"a": panel_a, "runs": runs, "exact": exact, "epoch_axis": np.arange(epochs + 1), **s}
+    valley = sl.support_model()
+    X, _ = sl.support_data()
+    c22 = float(sl.second_moment(X)[1, 1])
+    v_eta, v_b = float(s["valley_eta"]), int(s["valley_batch"])
+    v_steps = int(s["valley_steps"])
+    every = max(1, v_steps // 300)
+    panel_d: dict[str, object] = {"c22": c22}
+    for key in progress(
+        ("without_replacement", "with_replacement", "gd"), "flat valley: scheme", total=3
+    ):
+        if key == "gd":
+            tr = tm.gd(valley, sl.support_init(seed=0), v_eta, v_steps, record_every=every)
+            flat = sl.flat_part(tr.theta)
+        else:
+            tr = tm.sgd(
+                valley,
+                sl.support_init(seed=0),
+                v_eta,
+                v_steps,
+                batch_size=v_b,
+                sampling=key,
+                seed=list(s["valley_seeds"]),
+                record_every=every,
+            )
+            flat = sl.flat_part(tr.theta).mean(axis=1)
+            panel_d[key + "_rate"] = float(
+                sl.predicted_rate(v_eta, 0.2, c22, v_b, valley.n_samples, sampling=key)
+            )
+        panel_d[key] = flat
+        panel_d["steps"] = tr.steps
+    return {
+        "a": panel_a,
+        "runs": runs,
+        "exact": exact,
+        "d": panel_d,
+        "epoch_axis": np.arange(epochs + 1),
+        **s,
+    }
 
 
 def make(out_dir: Path, quick: bool = False) -> list[Path]:
@@ -113,8 +162,8 @@ def make(out_dir: Path, quick: bool = False) -> list[Path]:
     a = d["a"]
     ep = d["epoch_axis"]
     with style():
-        fig = new_figure(13.0, 4.0)
-        ax_a, ax_b, ax_c = fig.subplots(1, 3)
+        fig = new_figure(17.0, 4.0)
+        ax_a, ax_b, ax_c, ax_d = fig.subplots(1, 4)
         etas = a["etas"]
         ax_a.loglog(
             etas,
@@ -184,6 +233,38 @@ def make(out_dir: Path, quick: bool = False) -> list[Path]:
         ax_c.set_ylabel(r"total variance $E\|\theta - E\theta\|^2$")
         ax_c.set_title("(c) saddle: the variance", fontsize=8)
         ax_c.legend(fontsize=6, loc="lower right")
+        v = d["d"]
+        t = np.asarray(v["steps"], dtype=float)
+        t0 = 2000.0
+        i0 = int(np.searchsorted(t, t0))
+        for key, label, colour in (
+            ("without_replacement", "SGD without replacement (RR)", "tab:red"),
+            ("with_replacement", "SGD with replacement", "tab:blue"),
+            ("gd", "GD", "k"),
+        ):
+            ax_d.semilogy(t, masked(v[key], positive=True), color=colour, lw=1, label=label)
+            if key != "gd":
+                phi0 = float(v[key][i0])
+                tt = t[i0:]
+                ax_d.semilogy(
+                    tt, phi0 * np.exp(-v[key + "_rate"] * (tt - t0)), "--", color=colour, lw=0.8
+                )
+        ax_d.plot(
+            [],
+            [],
+            "--",
+            color="tab:gray",
+            lw=0.8,
+            label=r"$e^{-\kappa t}$, $\kappa = \eta^2\varepsilon^2\hat C_{22}/(2b')$",
+        )
+        ax_d.set_xlabel("step")
+        ax_d.set_ylabel(r"flat part $\|(I - \hat a\hat a^T)We_2\|$ (seed mean)")
+        ax_d.set_title(
+            rf"(d) flat valley (support toy), $\eta = {d['valley_eta']:g}$, "
+            rf"$b = {d['valley_batch']}$",
+            fontsize=8,
+        )
+        ax_d.legend(fontsize=6, loc="lower left")
         fig.suptitle(
             "SGD without replacement: an O(η²) drift from GD (a step on the noise trace), and "
             "saddle escape in expectation with small variance",
