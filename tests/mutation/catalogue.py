@@ -69,6 +69,8 @@ BSM = "toymodels/batch_sharpness.py"
 MLPM = "toymodels/models/tanh_mlp.py"
 T_BS = "tests/batch_sharpness/test_batch_sharpness_exact.py"
 T_MLP = "tests/batch_sharpness/test_tanh_mlp.py"
+LRM = "toymodels/models/logistic_regression.py"
+T_LR = "tests/logistic_regression"
 T_NUMBA = "tests/core/test_numba_backend.py"
 T_PLUGIN = "tests/test_claims_plugin.py"
 T_REPORT = "tests/test_claims_report.py"  # the comparison rules of ClaimRecorder, directly
@@ -1069,6 +1071,30 @@ CATALOGUE: tuple[Mutant, ...] = (
         "ww = (a[:, None, :] * s2)",
         "tanh MLP Hessian: residual r dropped from the W–W blocks of r∇²f",
         (T_MLP, T_BS),
+    ),
+    M(
+        "logistic_regression.v_star",
+        LRM,
+        "return -math.log(2.0) / 3.0",
+        "return -math.log(2.0) / 3.03",
+        "v* = −ln2/3.03 instead of −ln2/3 (1 %)",
+        (T_LR,),
+    ),
+    M(
+        "logistic_regression.rate_constant_brief",
+        LRM,
+        "return -4.0 / (9.0 * (2.0 - g * g))",
+        "return -4.0 / (9.0 * 2.0)",
+        "the orthogonal rate constant set back to the brief's γ → 0 limit −2/9",
+        (T_LR,),
+    ),
+    M(
+        "logistic_regression.twin_hessian_weight",
+        LRM,
+        'return expit(z) * expit(-z) if kind == "logistic" else np.exp(-z)',
+        'return 1.02 * expit(z) * expit(-z) if kind == "logistic" else np.exp(-z)',
+        "numpy twin: ℓ'' 2 % too large",
+        (T_LR,),
     ),
 )
 

@@ -301,8 +301,8 @@ def run_pytest(workdir: Path, tests: tuple[str, ...], timeout: float) -> RunResu
         "no:cacheprovider",
         "-p",
         PROBE_MODULE,
-        "-p",
-        "no:xdist",  # the probe plugin records in-process (a short subset needs no workers)
+        "-n",
+        "0",  # in-process (pyproject's addopts ask for xdist workers; the probe records here)
         "--no-claims-table",
         "--claims-report=mut.json",
         "--junitxml=mut-junit.xml",
