@@ -68,10 +68,18 @@ REQUIRED = {
     "homog_taylor_coefficients",
     "homog_euler_identity",
     "homog_library_numeric",
+    # issue 13: interval certificates
+    "cert_cubic_cascade_cycles",
+    "cert_cubic_flip_thresholds",
+    "cert_cubic_period3_window",
+    "cert_uv_gd_two_cycle",
+    "cert_deep_linear_two_cycle",
+    "cert_negative_controls",
 }
 
 CHECK_MODULES = (
     "catapult",
+    "certificates",
     "chen_reduction",
     "cubic_map",
     "deep_linear",

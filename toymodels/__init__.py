@@ -20,6 +20,12 @@ from .batch_sharpness import (
     second_moment_contraction,
     step_sharpness,
 )
+from .certificates import (
+    BifurcationCertificate,
+    CycleCertificate,
+    certify_bifurcation,
+    certify_cycle,
+)
 from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
 from .maps import Map, MapFamily, gd_family, gd_map
@@ -73,12 +79,14 @@ __all__ = [
     "BatchEstimate",
     "BatchSharpnessMeasures",
     "Bifurcation",
+    "BifurcationCertificate",
     "BifurcationDiagram",
     "BifurcationList",
     "BifurcationPoints",
     "CentralFlow",
     "ConstrainedTrajectory",
     "Cycle",
+    "CycleCertificate",
     "DataModel",
     "EpochAverage",
     "EpochMoments",
@@ -97,6 +105,8 @@ __all__ = [
     "batch_sharpness_measures",
     "bifurcation_diagram",
     "central_flow",
+    "certify_bifurcation",
+    "certify_cycle",
     "classify",
     "constrained_trajectory",
     "epoch_average",

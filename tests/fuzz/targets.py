@@ -1757,6 +1757,7 @@ EXTRA_TARGET_MODULES = (
     "targets_stochastic",
     "targets_support_learning",
     "targets_batch_sharpness",
+    "targets_certificates",
 )
 
 
@@ -1876,6 +1877,8 @@ RESULT_TYPES = {
     "EpochMoments",
     "BatchEstimate",
     "BatchSharpnessMeasures",
+    "CycleCertificate",
+    "BifurcationCertificate",
 }
 
 
