@@ -28,6 +28,7 @@ from .certificates import (
 )
 from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
+from .lyapunov import LyapunovSpectrum, lyapunov_spectrum
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
 from .orbits import (
@@ -91,6 +92,7 @@ __all__ = [
     "EpochAverage",
     "EpochMoments",
     "LyapunovResult",
+    "LyapunovSpectrum",
     "Map",
     "MapFamily",
     "Model",
@@ -123,6 +125,7 @@ __all__ = [
     "limits",
     "locate_transition",
     "lyapunov_exponent",
+    "lyapunov_spectrum",
     "mini_batch_sharpness",
     "noise_injected_gd",
     "noise_trace",

@@ -1758,6 +1758,7 @@ EXTRA_TARGET_MODULES = (
     "targets_support_learning",
     "targets_batch_sharpness",
     "targets_certificates",
+    "targets_lyapunov",
 )
 
 
@@ -1879,6 +1880,7 @@ RESULT_TYPES = {
     "BatchSharpnessMeasures",
     "CycleCertificate",
     "BifurcationCertificate",
+    "LyapunovSpectrum",
 }
 
 

@@ -1096,6 +1096,30 @@ CATALOGUE: tuple[Mutant, ...] = (
         "numpy twin: ℓ'' 2 % too large",
         (T_LR,),
     ),
+    M(
+        "lyapunov.stderr_over_blocks",
+        "toymodels/lyapunov.py",
+        "se = np.std(finite_means, axis=0, ddof=1) / np.sqrt(blocks)",
+        "se = np.std(finite_means, axis=0, ddof=1) / blocks  # MUTANT",
+        "batch-means standard error divided by blocks instead of √blocks",
+        ("tests/core/test_lyapunov_spectrum.py",),
+    ),
+    M(
+        "lyapunov.gs_projection_sign",
+        "toymodels/lyapunov.py",
+        'v = v - np.einsum("bik,bk->bi", P, np.einsum("bik,bi->bk", P, v))',
+        'v = v + np.einsum("bik,bk->bi", P, np.einsum("bik,bi->bk", P, v))  # MUTANT',
+        "Gram–Schmidt adds the projection instead of removing it (λ2 wrong)",
+        ("tests/core/test_lyapunov_spectrum.py",),
+    ),
+    M(
+        "lyapunov.diverged_not_nan",
+        "toymodels/lyapunov.py",
+        "lam = np.where(dead[:, None], np.nan, lam)",
+        "lam = lam  # MUTANT",
+        "diverged members keep a number instead of NaN",
+        ("tests/core/test_lyapunov_spectrum.py",),
+    ),
 )
 
 
