@@ -6,7 +6,7 @@ See DESIGN.md for the public contract; every name below is part of it.
 
 from __future__ import annotations
 
-from . import limits, stochastic
+from . import limits, orbits, stochastic  # noqa: F401  (orbits: the compatibility facade)
 from .batch_sharpness import (
     BatchEstimate,
     BatchSharpnessMeasures,
@@ -20,33 +20,28 @@ from .batch_sharpness import (
     second_moment_contraction,
     step_sharpness,
 )
+from .bifurcations import (
+    Bifurcation,
+    BifurcationDiagram,
+    BifurcationList,
+    BifurcationPoints,
+    bifurcation_diagram,
+    period_doubling_points,
+    saddle_node_points,
+)
 from .certificates import (
     BifurcationCertificate,
     CycleCertificate,
     certify_bifurcation,
     certify_cycle,
 )
+from .cycles import Cycle, find_cycle, period
 from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
-from .lyapunov import LyapunovSpectrum, lyapunov_spectrum
+from .lyapunov import LyapunovResult, LyapunovSpectrum, lyapunov_exponent, lyapunov_spectrum
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
-from .orbits import (
-    Bifurcation,
-    BifurcationDiagram,
-    BifurcationList,
-    BifurcationPoints,
-    Cycle,
-    LyapunovResult,
-    Phase,
-    bifurcation_diagram,
-    classify,
-    find_cycle,
-    lyapunov_exponent,
-    period,
-    period_doubling_points,
-    saddle_node_points,
-)
+from .phases import Phase, classify
 from .spectrum import hessian_eigenvalues, sharpness, sharpness_gradient, top_eigenvector
 from .stability import (
     CentralFlow,

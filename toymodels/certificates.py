@@ -722,7 +722,7 @@ def certify_cycle(
             f"guess must be one state of dimension {F.dim}, got shape {np.shape(guess)}"
         )
     if refine:
-        from .orbits import find_cycle
+        from .cycles import find_cycle
 
         cyc = find_cycle(F, z, k, max_seconds=None)
         if not cyc.converged:

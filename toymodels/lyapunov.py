@@ -1,4 +1,9 @@
-"""The full Lyapunov spectrum of a :class:`~toymodels.maps.Map`, with a sampling-error estimate.
+"""Lyapunov exponents of a :class:`~toymodels.maps.Map`: the largest one, and the full spectrum.
+
+* :func:`lyapunov_exponent` – the largest exponent: ⟨log|F'(z)|⟩ in 1-D, Benettin's QR method
+  (Benettin, Galgani, Giorgilli, Strelcyn 1980) in higher dimension (a :class:`LyapunovResult`
+  with ``return_result=True``).
+* :func:`lyapunov_spectrum` – all exponents, with a sampling-error estimate (below).
 
 :func:`lyapunov_spectrum` computes all n exponents λ₁ ≥ … ≥ λ_n by the QR method of Benettin,
 Galgani, Giorgilli, Strelcyn (Meccanica 15, 1980) as described by Eckmann & Ruelle (Rev. Mod.
@@ -7,11 +12,12 @@ Q_{t+1} R_t with R_t upper triangular and diag(R_t) ≥ 0, and λ_i = lim (1/T) 
 Batched, like :func:`toymodels.lyapunov_exponent`, over the states ``state0`` (..., n) and the
 parameter array of a family member ``family(np.array([...]))``: one call for 10⁴ parameters.
 
-The rules shared with :func:`toymodels.lyapunov_exponent` (whose private helpers this module
-uses) hold: arguments are validated before any iteration; divergence is data (NaN, a flag and a
-reason), never a RuntimeWarning; an exact rank drop of the tangent map is −∞, not the log of a
-floor; large requests are refused up front (memory against
-:data:`toymodels.limits.MEMORY_BUDGET`, time against ``max_seconds`` from a timed probe).
+The rules shared with :func:`lyapunov_exponent` and the rest of the orbit analysis (whose
+private helpers, in ``toymodels._orbit_common``, this module uses) hold: arguments are validated
+before any iteration; divergence is data (NaN, a flag and a reason), never a RuntimeWarning; an
+exact rank drop of the tangent map is −∞, not the log of a floor; large requests are refused up
+front (memory against :data:`toymodels.limits.MEMORY_BUDGET`, time against ``max_seconds`` from
+a timed probe).
 """
 
 from __future__ import annotations
@@ -23,12 +29,20 @@ from typing import Any
 import numpy as np
 
 from . import limits
+from ._orbit_common import (
+    _batch_shape,
+    _Budget,
+    _check_bool,
+    _check_map,
+    _check_max_seconds,
+    _OutOfTime,
+    _run_state,
+)
 from ._validate import positive_float, positive_int
 from .dynamics import iterate
 from .maps import Map
-from .orbits import _batch_shape, _Budget, _check_map, _check_max_seconds, _OutOfTime, _run_state
 
-__all__ = ["LyapunovSpectrum", "lyapunov_spectrum"]
+__all__ = ["LyapunovResult", "LyapunovSpectrum", "lyapunov_exponent", "lyapunov_spectrum"]
 
 #: working arrays per member of one QR step, in units of n² float64 (J, M, Q, R, copies)
 _WORK_MATRICES = 8
@@ -432,3 +446,118 @@ def _finish(
         reason=why.reshape(batch),
         superstable=sup.reshape(*batch, n),
     )
+
+
+# ------------------------------------------------------------------------- largest exponent
+@dataclass(frozen=True)
+class LyapunovResult:
+    """Largest Lyapunov exponent with diagnostics (``exponent`` NaN for diverged members)."""
+
+    exponent: np.ndarray
+    steps: int
+    burn_in: int
+    diverged: np.ndarray
+    half_difference: np.ndarray  # |λ(first half) − λ(second half)|: a convergence indicator
+
+
+def lyapunov_exponent(
+    F: Map,
+    state0: Any,
+    steps: int = 20_000,
+    burn_in: int = 2_000,
+    *,
+    return_result: bool = False,
+    bound: float = 1e10,
+) -> float | np.ndarray | LyapunovResult:
+    """Largest Lyapunov exponent λ = lim (1/T) Σ log‖DF(x_t) q_t‖ (q_t renormalised).
+
+    In one dimension this is ⟨log|F'(x_t)|⟩ over the orbit; in higher dimension the tangent vector
+    is renormalised every step (Benettin et al. 1980), starting from q₀ = e₁. Batched over
+    ``state0`` and the map's parameter. At a stable fixed point z* of a 1-D map
+    λ = log|F'(z*)| (e.g. log|1 − 2a| for F_a, a < 1); at the fully chaotic F_2 it is log 3.
+
+    Rules: a step with DF(x_t) q_t = 0 exactly contributes log 0 = −∞, so an orbit through a
+    critical point (a superstable cycle) has λ = −∞ (in dim > 1, if q_t alone is annihilated
+    while DF(x_t) ≠ 0, q_t is first replaced by a fixed generic unit vector, so −∞ means that
+    vector is annihilated too). Divergence is data, not an error: members that leave
+    ``bound`` or overflow give NaN and ``diverged`` True (``return_result=True``), with no
+    RuntimeWarning.
+    """
+    F = _check_map(F)
+    steps = positive_int(steps, "steps")
+    burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
+    return_result = _check_bool(return_result, "return_result")
+    bound = positive_float(bound, "bound")
+    x0 = _run_state(F, state0, "state0")
+    _batch_shape(F, x0)
+    with np.errstate(all="ignore"):
+        tr = iterate(F, x0, burn_in, record_every=0, bound=bound)
+        x = tr.final
+        batch = x.shape[:-1]
+        param = F.param
+        if param is not None:
+            param = np.broadcast_to(param, batch)
+        q = np.zeros(x.shape)
+        q[..., 0] = 1.0
+        acc = np.zeros(batch)
+        acc_half = np.zeros(batch)
+        dead = tr.diverged.copy() | ~np.all(np.isfinite(x), axis=-1)
+        half = steps // 2
+        generic = np.sqrt(np.arange(1, F.dim + 1) + 0.5) % 1.0 + 0.1
+        generic = generic / np.linalg.norm(generic)
+        steps_done = False
+        if F.dim == 1 and F.components is not None and F.jac_components is not None:
+            fast = _lyapunov_1d_fast(F, x[..., 0], param, steps, bound)
+            if fast is not None:
+                acc, acc_half, dead_fast = fast
+                dead = dead | dead_fast
+                steps_done = True
+        for t in range(0 if steps_done else steps):
+            J = F.jac(x, param)
+            if F.dim == 1:
+                g = np.abs(J[..., 0, 0])
+            else:
+                qn = np.einsum("...ij,...j->...i", J, q)
+                g = np.linalg.norm(qn, axis=-1)
+                lost = g == 0
+                if np.any(lost):
+                    q2 = np.einsum("...ij,j->...i", J, generic)
+                    qn = np.where(lost[..., None], q2, qn)
+                    g = np.where(lost, np.linalg.norm(q2, axis=-1), g)
+                q = qn / np.where(g > 0, g, 1.0)[..., None]
+            acc += np.log(g)
+            if t + 1 == half:
+                acc_half = acc.copy()
+            x = F.fn(x, param)
+            dead |= ~np.all(np.abs(x) <= bound, axis=-1)
+        lam = acc / steps
+        first = acc_half / max(half, 1)
+        second = (acc - acc_half) / max(steps - half, 1)
+        hd = np.where(first == second, 0.0, np.abs(first - second))
+    lam = np.where(dead, np.nan, lam)
+    hd = np.where(dead, np.nan, hd)
+    if return_result:
+        return LyapunovResult(lam, steps, burn_in, dead, hd)
+    return float(lam) if lam.ndim == 0 else lam
+
+
+def _lyapunov_1d_fast(
+    F: Map, z: np.ndarray, param: Any, steps: int, bound: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Σ log|F'(z_t)| over the orbit with the component fast paths of a 1-D sympy map."""
+    z = np.array(z, dtype=float)
+    acc = np.zeros(z.shape)
+    acc_half = acc
+    dead = np.zeros(z.shape, dtype=bool)
+    half = steps // 2
+    with np.errstate(all="ignore"):
+        for t in range(steps):
+            d = F.jac_components([z], param)[0]
+            acc = acc + np.log(np.abs(d))
+            if t + 1 == half:
+                acc_half = acc.copy()
+            z = F.components([z], param)[0]
+            if t % 64 == 63:
+                dead |= ~(np.abs(z) <= bound)
+        dead |= ~(np.abs(z) <= bound)
+    return acc, acc_half, dead

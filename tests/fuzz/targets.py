@@ -344,7 +344,9 @@ def _order_parameter(eta: np.ndarray) -> np.ndarray:
 def _core_targets() -> Iterator[Target]:
     C = "toymodels."
     model_src, maps_src = "toymodels/model.py", "toymodels/maps.py"
-    dyn_src, orb_src = "toymodels/dynamics.py", "toymodels/orbits.py"
+    dyn_src, cyc_src = "toymodels/dynamics.py", "toymodels/cycles.py"
+    bif_src, phase_src = "toymodels/bifurcations.py", "toymodels/phases.py"
+    lyap_src = "toymodels/lyapunov.py"
     spec_src, sweep_src = "toymodels/spectrum.py", "toymodels/sweep.py"
     model_p = p(NOT_A_MODEL, [FX_MAP_PLACEHOLDER], names=("model",))
 
@@ -729,7 +731,7 @@ def _core_targets() -> Iterator[Target]:
     map_p = p(NOT_A_MAP, [FX_FAMILY_PLACEHOLDER], names=("F",))
     yield Target(
         "tm.period",
-        orb_src,
+        cyc_src,
         C + "period",
         lambda: (tm.period, {"F": FX.F32, "state0": 0.3, "burn_in": 50, "max_period": 8}),
         {
@@ -743,7 +745,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.period[long burn-in]",
-        orb_src,
+        cyc_src,
         C + "period",
         lambda: (tm.period, {"F": FX.F32, "state0": 0.3, "burn_in": 3_000_000, "max_period": 8}),
         {"max_period": p(S.COUNT), "tol": p(S.POSITIVE), "bound": p(S.POSITIVE)},
@@ -751,7 +753,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.find_cycle",
-        orb_src,
+        cyc_src,
         C + "find_cycle",
         lambda: (tm.find_cycle, {"F": FX.F32, "guess": 0.5, "k": 2}),
         {
@@ -765,14 +767,14 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.find_cycle[2-D]",
-        orb_src,
+        cyc_src,
         C + "find_cycle",
         lambda: (tm.find_cycle, {"F": FX.henon, "guess": [0.6, 0.2], "k": 1}),
         {"guess": p(STATE2)},
     )
     yield Target(
         "tm.lyapunov_exponent",
-        orb_src,
+        lyap_src,
         C + "lyapunov_exponent",
         lambda: (tm.lyapunov_exponent, {"F": FX.F32, "state0": 0.3, "steps": 50, "burn_in": 10}),
         {
@@ -786,7 +788,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.lyapunov_exponent[long burn-in]",
-        orb_src,
+        lyap_src,
         C + "lyapunov_exponent",
         lambda: (
             tm.lyapunov_exponent,
@@ -799,7 +801,7 @@ def _core_targets() -> Iterator[Target]:
     pdp_base |= {"burn_in": 200, "max_period": 8}
     yield Target(
         "tm.period_doubling_points",
-        orb_src,
+        bif_src,
         C + "period_doubling_points",
         lambda: (tm.period_doubling_points, {**pdp_base, "family": FX.logistic}),
         {
@@ -820,7 +822,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.period_doubling_points[GD family]",
-        orb_src,
+        bif_src,
         C + "period_doubling_points",
         lambda: (
             tm.period_doubling_points,
@@ -830,7 +832,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.saddle_node_points",
-        orb_src,
+        bif_src,
         C + "saddle_node_points",
         lambda: (
             tm.saddle_node_points,
@@ -868,7 +870,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.bifurcation_diagram",
-        orb_src,
+        bif_src,
         C + "bifurcation_diagram",
         lambda: (
             tm.bifurcation_diagram,
@@ -894,7 +896,7 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.bifurcation_diagram[GD family]",
-        orb_src,
+        bif_src,
         C + "bifurcation_diagram",
         lambda: (
             tm.bifurcation_diagram,
@@ -910,7 +912,7 @@ def _core_targets() -> Iterator[Target]:
     cl_base = {"state0": 0.3, "burn_in": 50, "max_period": 8, "lyapunov_steps": 50}
     yield Target(
         "tm.classify",
-        orb_src,
+        phase_src,
         C + "classify",
         lambda: (tm.classify, {**cl_base, "F": FX.F32}),
         {
@@ -927,14 +929,14 @@ def _core_targets() -> Iterator[Target]:
     )
     yield Target(
         "tm.classify[GD]",
-        orb_src,
+        phase_src,
         C + "classify",
         lambda: (tm.classify, {**cl_base, "F": FX.m2, "state0": [1.0, 1.0], "eta": 0.1}),
         {"state0": p(STATE2), "eta": p(S.STEP), "paired": p(S.FLAG)},
     )
     yield Target(
         "tm.classify[long burn-in]",
-        orb_src,
+        phase_src,
         C + "classify",
         lambda: (tm.classify, {**cl_base, "F": FX.F32, "burn_in": 3_000_000}),
         {

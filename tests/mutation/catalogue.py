@@ -94,7 +94,11 @@ SHARPNESS_CLAIMS = (T_SCALAR, T_DEPTH2, T_UV, T_PRODUCT, T_MEAN, T_DIAG, T_REDUC
 
 M = Mutant
 S = "toymodels/spectrum.py"
-O = "toymodels/orbits.py"
+# the orbit analysis, split out of toymodels/orbits.py (which re-exports it) by concept
+OC = "toymodels/cycles.py"
+OB = "toymodels/bifurcations.py"
+OL = "toymodels/lyapunov.py"
+OP = "toymodels/phases.py"
 D = "toymodels/dynamics.py"
 MP = "toymodels/maps.py"
 MD = "toymodels/model.py"
@@ -156,16 +160,16 @@ CATALOGUE: tuple[Mutant, ...] = (
     # ------------------------------------------------------------------------------- orbits
     M(
         "orbits.lyapunov_plus1pct",
-        O,
-        "lam = acc / steps\n",
-        "lam = acc / steps * 1.01  # MUTANT\n",
+        OL,
+        "        lam = acc / steps\n",  # indented: lyapunov_spectrum has one at 4 spaces
+        "        lam = acc / steps * 1.01  # MUTANT\n",
         "lyapunov_exponent biased by +1 %",
         (T_ORBITS, T_CUBIC),
         issue=True,
     ),
     M(
         "orbits.lyapunov_log2_fast_path",
-        O,
+        OL,
         "acc = acc + np.log(np.abs(d))",
         "acc = acc + np.log2(np.abs(d))",
         "1-D fast Lyapunov path sums log2 instead of natural log",
@@ -173,7 +177,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.lyapunov_qr_renorm",
-        O,
+        OL,
         "q = qn / np.where(g > 0, g, 1.0)[..., None]",
         "q = qn / np.where(g > 0, g, 1.0)[..., None] * 1.01",
         "Benettin (n-D) tangent vector renormalised to length 1.01: +log 1.01 per step",
@@ -181,7 +185,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.classify_doubles_period",
-        O,
+        OP,
         'phases[i] = Phase("periodic", period=int(per[i]), limit=',
         'phases[i] = Phase("periodic", period=2 * int(per[i]), limit=',
         "classify reports every periodic orbit with twice its period",
@@ -191,7 +195,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.classify_oscillating_sign",
-        O,
+        OP,
         'kind = "converged_oscillating" if mult[i] < 0 else "converged_monotone"',
         'kind = "converged_oscillating" if mult[i] > 0 else "converged_monotone"',
         "classify swaps monotone and oscillating convergence",
@@ -199,7 +203,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.classify_catapult_threshold",
-        O,
+        OP,
         "rise = peak > L0 * (1 + 1e-12)",
         "rise = peak > L0 * 1.5",
         "classify(Model) calls a run a catapult only if the loss rose by more than 50 %",
@@ -207,7 +211,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.classify_chaos_sign",
-        O,
+        OP,
         'kind = "chaotic" if lyap[i] > chaos_threshold else "unknown"',
         'kind = "chaotic" if lyap[i] > -chaos_threshold else "unknown"',
         "classify calls aperiodic orbits with λ slightly below 0 chaotic",
@@ -215,7 +219,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.find_cycle_not_minimal",
-        O,
+        OC,
         "per = _minimal_period(pts, max(tol, 1e-10) * 10) if converged else k",
         "per = k",
         "find_cycle reports the requested k instead of the orbit's minimal period",
@@ -223,7 +227,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.find_cycle_multipliers_squared",
-        O,
+        OC,
         "mult = np.linalg.eigvals(J) if np.all(np.isfinite(J)) else np.full(F.dim, np.nan)",
         "mult = np.linalg.eigvals(J) ** 2 if np.all(np.isfinite(J)) else np.full(F.dim, np.nan)",
         "find_cycle reports the squared multipliers (those of the doubled orbit)",
@@ -231,7 +235,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.period_doubling_bias",
-        O,
+        OB,
         "kind=kind,\n        param=float(p_pol),",
         "kind=kind,\n        param=float(p_pol) * (1 + 1e-7),",
         "period_doubling_points returns each flip point 1e-7 (relative) too high",
@@ -239,7 +243,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.period_doubling_saddle_node",
-        O,
+        OB,
         "found = _follow(bfam, cyc, p, p_end, -1.0, h)",
         "found = _follow(bfam, cyc, p, p_end, 1.0, h)",
         "period_doubling_points follows the multiplier to +1 (folds) instead of −1 (flips)",
@@ -247,7 +251,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.period_window_plus_one",
-        O,
+        OC,
         "per[idx] = k\n",
         "per[idx] = k + 1  # MUTANT\n",
         "period's window test reports k + 1 for a detected period k",
@@ -255,7 +259,7 @@ CATALOGUE: tuple[Mutant, ...] = (
     ),
     M(
         "orbits.period_diverged_not_zeroed",
-        O,
+        OC,
         "per[(tr.diverged | window.diverged).reshape(-1)] = 0",
         "pass  # MUTANT: diverged members keep their window period",
         "period does not zero the period of diverged members",
