@@ -14,6 +14,7 @@ from types import ModuleType
 
 from . import (
     batch_sharpness,
+    cascade_certified,
     catapult,
     cubic_map_bifurcation,
     deep_linear_balance_gaps,
@@ -25,6 +26,7 @@ from . import (
     minimalist_eos,
     normal_form_threshold,
     one_step_features,
+    orbit_diagram_lyapunov,
     phase_diagram,
     scalar_net_gfs,
     self_stabilization_loss,
@@ -36,6 +38,7 @@ from . import (
     threshold_product_portrait,
     uv_catapult,
     uv_phase_diagram,
+    zhu_alignment,
 )
 
 __all__ = ["FIGURES", "Figure"]
@@ -97,4 +100,7 @@ FIGURES: dict[str, Figure] = _register(
     sgd_support,
     batch_sharpness,
     one_step_features,
+    orbit_diagram_lyapunov,
+    cascade_certified,
+    zhu_alignment,
 )

@@ -120,6 +120,7 @@ def _load_checks() -> None:
     from . import reshuffling  # noqa: F401
     from . import support_learning  # noqa: F401
     from . import homogeneous_net  # noqa: F401
+    from . import bifurcation  # noqa: F401
     from . import certificates  # noqa: F401
 
 

@@ -35,6 +35,9 @@ IDS = [
     "sgd_support",
     "batch_sharpness",
     "one_step_features",
+    "orbit_diagram_lyapunov",
+    "cascade_certified",
+    "zhu_alignment",
 ]
 
 

@@ -75,9 +75,17 @@ REQUIRED = {
     "cert_uv_gd_two_cycle",
     "cert_deep_linear_two_cycle",
     "cert_negative_controls",
+    "flip_criterion_derivation",
+    "bifurcation_crisis",
+    "bifurcation_superstable_two_cycle",
+    "bifurcation_uv_reduction",
+    "bifurcation_zhu_reduction",
+    "bifurcation_period_two_curve",
+    "bifurcation_library_numeric",
 }
 
 CHECK_MODULES = (
+    "bifurcation",
     "catapult",
     "certificates",
     "chen_reduction",

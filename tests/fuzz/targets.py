@@ -48,6 +48,7 @@ MODEL_MODULES = (
     "sgd_quadratics",
     "support_learning",
     "tanh_mlp",
+    "bifurcation",
 )
 
 
@@ -1761,6 +1762,7 @@ EXTRA_TARGET_MODULES = (
     "targets_batch_sharpness",
     "targets_certificates",
     "targets_lyapunov",
+    "targets_bifurcation",
 )
 
 
@@ -1883,6 +1885,7 @@ RESULT_TYPES = {
     "CycleCertificate",
     "BifurcationCertificate",
     "LyapunovSpectrum",
+    "FlipCriterion",
 }
 
 

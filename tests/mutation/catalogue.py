@@ -1124,6 +1124,38 @@ CATALOGUE: tuple[Mutant, ...] = (
         "diverged members keep a number instead of NaN",
         ("tests/core/test_lyapunov_spectrum.py",),
     ),
+    M(
+        "bifurcation.flip_coefficient_f4",
+        "toymodels/models/bifurcation.py",
+        "return e * e * float(self.f3) ** 2 / 4 - e * float(self.f4) / 6",
+        "return e * e * float(self.f3) ** 2 / 4 - e * float(self.f4) / 4",
+        "flip normal-form coefficient: f''''/6 replaced by f''''/4 (wrong 2-cycle amplitude)",
+        ("tests/bifurcation/test_flip_criterion.py",),
+    ),
+    M(
+        "bifurcation.flip_criterion_factor3",
+        "toymodels/models/bifurcation.py",
+        "value = sp.simplify(3 * f3**2 - f2 * f4)",
+        "value = sp.simplify(2 * f3**2 - f2 * f4)",
+        "criterion 3f'''² − f''f'''' with factor 2 instead of 3",
+        ("tests/bifurcation/test_flip_criterion.py",),
+    ),
+    M(
+        "bifurcation.uv_map_4F",
+        "toymodels/models/bifurcation.py",
+        '"Lam + (F - Y)*(Lam*(F - Y) - 4*F)"',
+        '"Lam + (F - Y)*(Lam*(F - Y) - 3.96*F)"',
+        "Kalra uv map: the 4F term off by 1 %",
+        ("tests/bifurcation/test_uv_kalra.py",),
+    ),
+    M(
+        "bifurcation.zhu_map_eta_squared",
+        "toymodels/models/bifurcation.py",
+        '"A*(1 - (d**2 - 1)*eta**2*d**2/A)**2"',
+        '"A*(1 - (d**2 - 1)*eta*d**2/A)**2"',
+        "Zhu (A, d) map: B = η d²/A instead of η² d²/A",
+        ("tests/bifurcation/test_zhu_alignment.py",),
+    ),
 )
 
 
