@@ -130,7 +130,7 @@ def _drift_rate(theta: np.ndarray, eta: float, b: int, sampling: str, refined: b
     "§3.6.1; GD κ = 0 derived (proofs_check support_flat_drift)",
     statement="GD (η = 0.05, b = n) from the seeded init: after the fit (t = 2000) the flat part "
     "of the irrelevant column changes by < 1e-8 (relative) over the next 10⁴ steps",
-    basis="paper",
+    basis="derived",
 )
 def test_gd_leaves_flat_part_frozen(claim):
     tr = tm.gd(model(), THETA0, 0.05, 12_000, record_every=2000)
