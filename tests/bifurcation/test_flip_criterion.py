@@ -78,7 +78,7 @@ def test_supercritical_flip(claim, loss, at, value):
     for eps in EPS:
         eta = eta0 * (1 + eps)
         h = crit.half_amplitude(eta)
-        cyc = tm.find_cycle(tm.gd_map(m, eta), [at + h], 2)
+        cyc = tm.find_cycle(tm.gd_map(m, eta), [at + 1.5 * h], 2)  # not at the prediction
         assert cyc.converged and cyc.period == 2
         claim.check(predicted=True, measured=cyc.stable, eps=eps, what="stable 2-cycle")
         claim.check(predicted=h, measured=_half_amplitude(cyc), rtol=eps, eps=eps)
@@ -114,7 +114,7 @@ def test_subcritical_flip(claim, loss, at, value):
     for eps in EPS:
         eta = eta0 * (1 - eps)
         h = crit.half_amplitude(eta)
-        cyc = tm.find_cycle(tm.gd_map(m, eta), [at + h], 2)
+        cyc = tm.find_cycle(tm.gd_map(m, eta), [at + 1.5 * h], 2)  # not at the prediction
         assert cyc.converged and cyc.period == 2
         claim.check(predicted=False, measured=cyc.stable, eps=eps, what="unstable 2-cycle")
         claim.check(predicted=h, measured=_half_amplitude(cyc), rtol=eps, eps=eps)

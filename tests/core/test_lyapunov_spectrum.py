@@ -79,7 +79,7 @@ def test_henon_spectrum_matches_sprott(claim, henon_run):
     assert res.steps == 20_000 and res.burn_in == 1_000 and res.blocks == 20
     mean = res.exponents.mean(axis=0)
     se = np.sqrt(np.sum(res.stderr**2, axis=0)) / res.exponents.shape[0]
-    assert np.all(se > 0) and np.all(se < 2e-3)
+    assert np.all(se > 0) and np.all(se < 1e-3)  # observed 6.9e-4: 4·se stays below 4e-3
     for i, lit in enumerate(HENON_LAMBDA):
         claim.check(predicted=lit, measured=float(mean[i]), tol=float(4 * se[i]), what=f"λ{i + 1}")
     worst = float(np.max(np.abs(res.exponents.sum(axis=-1) - math.log(0.3))))
@@ -173,7 +173,7 @@ def test_rank_one_linear_part_keeps_the_live_exponent():
     A = np.array([[0.0, 1.0], [0.0, 0.5]])
     res = lyapunov_spectrum(linear_map(A), [0.0, 0.0], steps=500, burn_in=0)
     assert res.exponents[1] == -math.inf and res.superstable.tolist() == [False, True]
-    assert res.exponents[0] == pytest.approx(math.log(0.5), abs=5e-3)
+    assert res.exponents[0] == pytest.approx(math.log(0.5), abs=2e-3)  # transient ln2/500
 
 
 def test_rank_drop_on_a_nonlinear_orbit_keeps_the_largest_exponent():
@@ -188,7 +188,7 @@ def test_rank_drop_on_a_nonlinear_orbit_keeps_the_largest_exponent():
     lam = tm.lyapunov_exponent(G, x0, steps=4000, burn_in=0)
     assert res.superstable.tolist() == [[False, True], [False, True]]
     assert np.all(res.exponents[:, 1] == -math.inf)
-    np.testing.assert_allclose(res.exponents[:, 0], lam, rtol=0, atol=1e-3)
+    np.testing.assert_allclose(res.exponents[:, 0], lam, rtol=0, atol=1e-4)
 
 
 def test_diverging_member_is_nan_with_a_reason(logistic):
