@@ -409,6 +409,20 @@ def test_noise_injected_gd_has_the_minibatch_covariance(claim):
             tol=4 * se,
             scheme=scheme,
         )
+        # every entry, not only the trace (an isotropic noise of the right trace would pass
+        # the trace): E[ζ_j ζ_k] against the enumerated covariance, 4 s.e. of each product mean
+        zc = zeta - zeta.mean(0)
+        p = zc.shape[1]
+        for j in range(p):
+            for k in range(j, p):
+                prod = zc[:, j] * zc[:, k]
+                claim.check(
+                    predicted=float(cov_exact[j, k]),
+                    measured=float(prod.mean()),
+                    tol=4 * float(prod.std(ddof=1) / np.sqrt(len(prod))) + 1e-15,
+                    scheme=scheme,
+                    entry=(j, k),
+                )
     runs = st.noise_injected_gd(
         model, TH0, eta, 40, batch_size=bsz, seed=list(range(1000)), record_every=0
     )
