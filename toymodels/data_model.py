@@ -36,7 +36,6 @@ import numpy as np
 import sympy as sp
 
 from ._validate import as_float_array
-from .expressions import almost_everywhere as _almost_everywhere
 from .expressions import (
     check_label,
     check_names,
@@ -45,7 +44,13 @@ from .expressions import (
     probe_points,
     refuse_bool,
 )
-from .model import Model
+from .model import (
+    Model,
+    lower_triangle,
+    symbolic_gradient,
+    symbolic_hessian,
+    third_contraction,
+)
 
 __all__ = ["SAMPLE_BLOCK", "DataModel"]
 
@@ -575,12 +580,12 @@ class _SympyDataModel(DataModel):
     @cached_property
     def grad_expr(self) -> list[sp.Expr]:
         """The symbolic per-sample gradient [∂ℓ/∂θ_i]."""
-        return [_almost_everywhere(sp.diff(self.expr, s)) for s in self.symbols]
+        return symbolic_gradient(self.expr, self.symbols)
 
     @cached_property
     def hessian_expr(self) -> sp.Matrix:
         """The symbolic per-sample Hessian."""
-        return sp.hessian(self.expr, self.symbols).applyfunc(_almost_everywhere)
+        return symbolic_hessian(self.expr, self.symbols)
 
     @cached_property
     def _args(self) -> list[sp.Symbol]:
@@ -596,7 +601,7 @@ class _SympyDataModel(DataModel):
 
     @cached_property
     def _hess_flat(self) -> list[sp.Expr]:
-        return [self.hessian_expr[i, j] for i in range(self.n_params) for j in range(i + 1)]
+        return lower_triangle(self.hessian_expr)
 
     @cached_property
     def _f_hess(self) -> Callable[..., Any]:
@@ -604,16 +609,7 @@ class _SympyDataModel(DataModel):
 
     @cached_property
     def _f_third(self) -> Callable[..., Any]:
-        u = [sp.Dummy(f"u{i}") for i in range(self.n_params)]
-        quad = sum(
-            (
-                self.hessian_expr[i, j] * u[i] * u[j]
-                for i in range(self.n_params)
-                for j in range(self.n_params)
-            ),
-            sp.Integer(0),
-        )
-        vec = [_almost_everywhere(sp.diff(quad, s)) for s in self.symbols]
+        u, vec = third_contraction(self.hessian_expr, self.symbols)
         return compile_checked([*self._args, *u], vec, "expr", "third derivative")
 
     def _check_compiled(self, source: Sequence[sp.Expr]) -> None:

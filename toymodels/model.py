@@ -79,6 +79,32 @@ def _full_precision(expr: sp.Expr) -> sp.Expr:
 _PROBE_HESSIAN_MAX = 100
 
 
+def symbolic_gradient(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> list[sp.Expr]:
+    """[∂L/∂θ_i] with almost-everywhere derivatives (shared by the sympy and data models)."""
+    return [_almost_everywhere(sp.diff(expr, s)) for s in symbols]
+
+
+def symbolic_hessian(expr: sp.Expr, symbols: Sequence[sp.Symbol]) -> sp.Matrix:
+    """∇²L with almost-everywhere derivatives."""
+    return sp.hessian(expr, symbols).applyfunc(_almost_everywhere)
+
+
+def lower_triangle(hessian: sp.Matrix) -> list[sp.Expr]:
+    """The entries H_ij, j ≤ i, row by row (what the compiled Hessians evaluate)."""
+    p = hessian.shape[0]
+    return [hessian[i, j] for i in range(p) for j in range(i + 1)]
+
+
+def third_contraction(
+    hessian: sp.Matrix, symbols: Sequence[sp.Symbol]
+) -> tuple[list[sp.Symbol], list[sp.Expr]]:
+    """(u, ∇³L[u, u]) with ∇³L[u, u]_i = ∂_i (uᵀ∇²L u), u fresh dummy symbols."""
+    p = len(symbols)
+    u = [sp.Dummy(f"u{i}") for i in range(p)]
+    quad = sum((hessian[i, j] * u[i] * u[j] for i in range(p) for j in range(p)), sp.Integer(0))
+    return u, [_almost_everywhere(sp.diff(quad, s)) for s in symbols]
+
+
 class _ShapeError(ValueError):
     """A user callable returned the wrong shape (a ValueError naming the callable)."""
 
@@ -488,16 +514,12 @@ class _SympyModel(Model):
     @cached_property
     def grad_expr(self) -> list[sp.Expr]:
         """The symbolic gradient [∂L/∂θ_i]."""
-        return [_almost_everywhere(sp.diff(self.expr, s)) for s in self.symbols]
+        return symbolic_gradient(self.expr, self.symbols)
 
     @cached_property
     def hessian_expr(self) -> sp.Matrix:
         """The symbolic Hessian."""
-        return sp.hessian(self.expr, self.symbols).applyfunc(_almost_everywhere)
-
-    @cached_property
-    def _u_symbols(self) -> list[sp.Symbol]:
-        return [sp.Dummy(f"u{i}") for i in range(len(self.symbols))]
+        return symbolic_hessian(self.expr, self.symbols)
 
     @cached_property
     def _f_loss(self) -> Callable[..., Any]:
@@ -509,7 +531,7 @@ class _SympyModel(Model):
 
     @cached_property
     def _hess_flat(self) -> list[sp.Expr]:
-        return [self.hessian_expr[i, j] for i in range(self.n_params) for j in range(i + 1)]
+        return lower_triangle(self.hessian_expr)
 
     @cached_property
     def _f_hess(self) -> Callable[..., Any]:
@@ -535,16 +557,7 @@ class _SympyModel(Model):
 
     @cached_property
     def _f_third(self) -> Callable[..., Any]:
-        u = self._u_symbols
-        quad = sum(
-            (
-                self.hessian_expr[i, j] * u[i] * u[j]
-                for i in range(self.n_params)
-                for j in range(self.n_params)
-            ),
-            sp.Integer(0),
-        )
-        vec = [_almost_everywhere(sp.diff(quad, s)) for s in self.symbols]
+        u, vec = third_contraction(self.hessian_expr, self.symbols)
         return compile_checked([*self.symbols, *u], vec, "expr", "third derivative")
 
     def _split(self, theta: np.ndarray) -> list[np.ndarray]:

@@ -382,10 +382,10 @@ CATALOGUE: tuple[Mutant, ...] = (
     M(
         "model.sympy_grad_scaled",
         MD,
-        "return [_almost_everywhere(sp.diff(self.expr, s)) for s in self.symbols]",
-        "return [1.001 * _almost_everywhere(sp.diff(self.expr, s)) for s in self.symbols]",
-        "sympy models' gradient is 1.001 × ∇L (GD runs with an effective 1.001 η)",
-        (T_MODEL, T_UV, T_SECOND, T_NUMBA),
+        "return [_almost_everywhere(sp.diff(expr, s)) for s in symbols]",
+        "return [1.001 * _almost_everywhere(sp.diff(expr, s)) for s in symbols]",
+        "sympy (and data) models' gradient is 1.001 × ∇L (GD runs with an effective 1.001 η)",
+        (T_MODEL, T_UV, T_SECOND, T_NUMBA, T_DATA),
     ),
     # -------------------------------------------------------------------------------- sweep
     M(
