@@ -26,6 +26,7 @@ from .bifurcations import (
     BifurcationList,
     BifurcationPoints,
     bifurcation_diagram,
+    continuation_seeds,
     period_doubling_points,
     saddle_node_points,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "batch_sharpness_inside",
     "batch_sharpness_measures",
     "bifurcation_diagram",
+    "continuation_seeds",
     "central_flow",
     "certify_bifurcation",
     "certify_cycle",

@@ -43,6 +43,7 @@ __all__ = [
     "BifurcationList",
     "BifurcationPoints",
     "bifurcation_diagram",
+    "continuation_seeds",
     "period_doubling_points",
     "saddle_node_points",
 ]
@@ -73,13 +74,20 @@ class Bifurcation:
 
 @dataclass(frozen=True)
 class BifurcationDiagram:
-    """Orbit-diagram data: ``points[i]`` are ``keep`` states after ``burn_in`` at ``params[i]``."""
+    """Orbit-diagram data: ``points[i]`` are ``keep`` states after ``burn_in`` at ``params[i]``.
+
+    ``seeded_from[i]`` is the index of the parameter whose final state seeded parameter i (−1:
+    ``state0``; a seed whose run diverged was replaced by ``state0``), ``block`` the
+    continuation's block size (:func:`continuation_seeds`; None: sequential).
+    """
 
     params: np.ndarray
     points: np.ndarray
     burn_in: int
     seeding: str
     diverged: np.ndarray
+    seeded_from: np.ndarray | None = None
+    block: int | None = None
 
 
 class BifurcationPoints(np.ndarray):
@@ -89,45 +97,57 @@ class BifurcationPoints(np.ndarray):
     ``param_range`` the continuation covered, ``reason`` why the search stopped (always set, so
     an empty answer is never silent), ``complete`` whether it stopped for a regular reason
     (``max_doublings`` reached or the whole range scanned) rather than a failure or the time
-    budget ``max_seconds``.
+    budget ``max_seconds``. ``bracket`` is where an early stop left the search: the parameter
+    interval that holds what could not be resolved (past a flip with no period-2k cycle found:
+    from the flip to the farthest parameter tried; out of time: from the last continued
+    parameter to the end of ``param_range``); (nan, nan) when ``complete``.
     """
 
     scanned: tuple[float, float]
     reason: str
     complete: bool
+    bracket: tuple[float, float]
 
     def __new__(
-        cls, values: Any, scanned: tuple[float, float], reason: str, complete: bool
+        cls,
+        values: Any,
+        scanned: tuple[float, float],
+        reason: str,
+        complete: bool,
+        bracket: tuple[float, float] = (float("nan"), float("nan")),
     ) -> BifurcationPoints:
         obj = np.asarray(values, dtype=float).view(cls)
         obj.scanned = scanned
         obj.reason = reason
         obj.complete = complete
+        obj.bracket = bracket
         return obj
 
     def __array_finalize__(self, obj: Any) -> None:
         self.scanned = getattr(obj, "scanned", (float("nan"), float("nan")))
         self.reason = getattr(obj, "reason", "")
         self.complete = getattr(obj, "complete", True)
+        self.bracket = getattr(obj, "bracket", (float("nan"), float("nan")))
 
     def __reduce__(self) -> Any:
         f, args, state = super().__reduce__()
-        return f, args, (state, self.scanned, self.reason, self.complete)
+        return f, args, (state, self.scanned, self.reason, self.complete, self.bracket)
 
     def __setstate__(self, st: Any) -> None:
-        state, self.scanned, self.reason, self.complete = st
+        state, self.scanned, self.reason, self.complete, self.bracket = st
         super().__setstate__(state)
 
     def __repr__(self) -> str:
+        tail = "" if self.complete else f", bracket={self.bracket}"
         return (
             f"BifurcationPoints({np.asarray(self).tolist()}, scanned={self.scanned}, "
-            f"reason={self.reason!r})"
+            f"reason={self.reason!r}{tail})"
         )
 
 
 class BifurcationList(list):
-    """A list of :class:`Bifurcation` with ``scanned``, ``reason``, ``complete`` as in
-    :class:`BifurcationPoints`."""
+    """A list of :class:`Bifurcation` with ``scanned``, ``reason``, ``complete``, ``bracket`` as
+    in :class:`BifurcationPoints`."""
 
     def __init__(
         self,
@@ -135,11 +155,13 @@ class BifurcationList(list):
         scanned: tuple[float, float],
         reason: str,
         complete: bool,
+        bracket: tuple[float, float] = (float("nan"), float("nan")),
     ) -> None:
         super().__init__(items)
         self.scanned = scanned
         self.reason = reason
         self.complete = complete
+        self.bracket = bracket
 
     def __repr__(self) -> str:
         return (
@@ -336,6 +358,40 @@ def _locate(
     )
 
 
+#: distances past a flip (fractions of the expected gap to the next one) at which the doubled
+#: cycle is sought; the largest is the far end of the bracket reported when none is found
+_SEED_FRACTIONS = (1e-3, 1e-4, 1e-2, 1e-5, 3e-2)
+
+
+def _leaving_orbit(family: Any, bif: Bifurcation, p: float, burn_in: int, max_period: int) -> str:
+    """What the orbit does from just off the cycle past a flip where no doubled cycle was found."""
+    F = family(p)
+    _, J, _ = _orbit(F, bif.point, bif.period)
+    w, V = np.linalg.eig(J)
+    v = np.real(V[:, np.argmin(np.abs(w + 1))])
+    z = bif.point + 1e-6 * (1 + np.max(np.abs(bif.point))) * v / np.max(np.abs(v))
+    steps = max(burn_in, 1000)
+    with np.errstate(all="ignore"):
+        tr = _iterate(F, z[None, :], steps, 0, 1e10)
+    if tr.diverged.any():
+        return (
+            f"at {p:.12g} the orbit started 1e-6 off the period-{bif.period} cycle along the "
+            f"flip direction diverges (step {int(tr.diverged_at.reshape(-1)[0])}): a subcritical "
+            "flip, or a degenerate one with no period-doubled branch (a linear family)"
+        )
+    per = period(F, tr.final.reshape(-1), burn_in=0, max_period=max_period, tol=1e-7)
+    if per == 0:
+        return (
+            f"at {p:.12g} the orbit started 1e-6 off the cycle reaches no period ≤ "
+            f"max_period={max_period} in {steps} steps (a distant or chaotic attractor)"
+        )
+    return (
+        f"at {p:.12g} the orbit started 1e-6 off the cycle goes to a period-{per} attractor "
+        f"not born at this flip (the flip is subcritical, or the doubled cycle lies outside "
+        "Newton's reach)"
+    )
+
+
 def _seed_doubled(
     family: Any, bif: Bifurcation, p_next: float, direction: float
 ) -> tuple[Cycle, float] | None:
@@ -346,7 +402,7 @@ def _seed_doubled(
     w, V = np.linalg.eig(J)
     v = np.real(V[:, np.argmin(np.abs(w + 1))])
     v = v / np.max(np.abs(v))
-    for frac in (1e-3, 1e-4, 1e-2, 1e-5, 3e-2):
+    for frac in _SEED_FRACTIONS:
         delta = frac * abs(p_next - bif.param) if np.isfinite(p_next) else frac
         delta = max(delta, 1e-9 * max(1.0, abs(bif.param)))
         p = bif.param + direction * delta
@@ -355,8 +411,14 @@ def _seed_doubled(
             for s in (1.0, -1.0):
                 guess = bif.point + s * c * np.sqrt(delta) * v
                 cyc = _cycle(Fp, guess, 2 * k)
-                if cyc.converged and cyc.period == 2 * k:
-                    return cyc, p
+                if cyc.converged and cyc.period == 2 * k and cyc.stable is True:
+                    # F^{2k}(z) = z also holds on the k-cycle itself: Newton can stop within
+                    # its tolerance of it (points ~tol/|μ² − 1| apart, a "2k-cycle" with the
+                    # k-cycle's multiplier μ² > 1). The branch born at a supercritical flip is
+                    # attracting and its two halves separate like √δ.
+                    sep = np.max(np.abs(cyc.points[:k] - cyc.points[k:]))
+                    if sep > 1e-7 * (1 + np.max(np.abs(cyc.points))):
+                        return cyc, p
     return None
 
 
@@ -477,6 +539,7 @@ def period_doubling_points(
     h = abs(p_end - p0) / 200
     reason = ""
     complete = True
+    bracket = (float("nan"), float("nan"))
     try:
         while len(out) < max_doublings:
             k = cyc.period
@@ -513,9 +576,14 @@ def period_doubling_points(
             gap = abs(bif.param - out[-2].param) / 4.669 if len(out) > 1 else abs(p_end - bif.param)
             seeded = _seed_doubled(bfam, bif, bif.param + direction * gap, direction)
             if seeded is None:
+                p_far = bif.param + direction * max(
+                    _SEED_FRACTIONS[-1] * gap, 1e-9 * max(1.0, abs(bif.param))
+                )
+                bracket = (float(min(bif.param, p_far)), float(max(bif.param, p_far)))
                 reason = (
                     f"no period-{2 * k} cycle could be seeded past the flip at "
-                    f"{bif.param:.12g} (subcritical flip or a cycle outside the Newton basin)"
+                    f"{bif.param:.12g} (Newton on F^{2 * k} from the flip eigenvector, up to "
+                    f"{p_far:.12g}): {_leaving_orbit(bfam, bif, p_far, burn_in, max_period)}"
                 )
                 complete = False
                 break
@@ -530,11 +598,14 @@ def period_doubling_points(
             f"max_seconds or lower max_doublings"
         )
         complete = False
+        bracket = (float(min(reached, p_end)), float(max(reached, p_end)))
     out.sort(key=lambda b: b.param)
     scanned = (p0, float(reached))
+    if complete:
+        bracket = (float("nan"), float("nan"))
     if return_details:
-        return BifurcationList(out, scanned, reason, complete)
-    return BifurcationPoints([b.param for b in out], scanned, reason, complete)
+        return BifurcationList(out, scanned, reason, complete, bracket)
+    return BifurcationPoints([b.param for b in out], scanned, reason, complete, bracket)
 
 
 def saddle_node_points(
@@ -627,6 +698,60 @@ def saddle_node_points(
 
 
 # --------------------------------------------------------------------------- orbit diagrams
+def continuation_seeds(n: int, block: int | None) -> np.ndarray:
+    """The seeding rule of ``bifurcation_diagram(..., seeding="continuation", block=s)``.
+
+    ``seeds[i]`` is the index of the parameter whose final state seeds parameter i (−1: seeded
+    with ``state0``). Parameter i is seeded by i − 1 unless i is a multiple of s; a multiple of
+    s is seeded by the previous multiple of s, unless it is a multiple of s², which is seeded by
+    the previous multiple of s², and so on; parameter 0 is seeded with state0. Equivalently,
+    with ℓ the largest power such that s^ℓ divides i (ℓ = 0 when s ∤ i), seeds[i] = i − s^ℓ, and
+    the top level (the multiples of s^L with s^{L+1} ≥ n) is a plain chain from state0.
+    ``block=None`` (or s ≥ n) gives seeds[i] = i − 1: the sequential sweep.
+    """
+    n = positive_int(n, "n")
+    if block is None or block >= n:
+        return np.arange(-1, n - 1)
+    s = positive_int(block, "block")
+    if s < 2:
+        raise ValueError(f"block must be ≥ 2 (or None for the sequential sweep), got {block}")
+    # the top level: the largest power of s that still leaves > 1 multiple below n
+    top = 1
+    while top * s < n:
+        top *= s
+    seeds = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        if i == 0:
+            seeds[i] = -1
+            continue
+        step = 1
+        while step < top and i % (step * s) == 0:
+            step *= s
+        seeds[i] = i - step
+    return seeds
+
+
+def _levels(n: int, s: int) -> list[np.ndarray]:
+    """Rounds of the blocked continuation: lists of parameter indices that can run together.
+
+    Every index appears once, after the index that seeds it (:func:`continuation_seeds`).
+    """
+    idx = np.arange(n)
+    stack: list[np.ndarray] = []
+    while idx.size > s:
+        stack.append(idx)
+        idx = idx[::s]
+    rounds: list[np.ndarray] = [idx[j : j + 1] for j in range(idx.size)]  # top level: a chain
+    for level in reversed(stack):
+        nb = -(-level.size // s)
+        for r in range(1, s):
+            pos = np.arange(nb) * s + r
+            pos = pos[pos < level.size]
+            if pos.size:
+                rounds.append(level[pos])
+    return rounds
+
+
 def bifurcation_diagram(
     family: Any,
     params: Any,
@@ -635,6 +760,7 @@ def bifurcation_diagram(
     keep: int = 300,
     *,
     seeding: str = "fixed",
+    block: int | None = 16,
     bound: float = 1e10,
     progress: bool = False,
     max_seconds: float | None = 3600.0,
@@ -642,15 +768,27 @@ def bifurcation_diagram(
     """Orbit-diagram data: for each parameter value, ``keep`` states after ``burn_in`` steps.
 
     seeding : ``"fixed"`` starts every parameter from ``state0`` (one vectorized call for a
-        :class:`MapFamily`); ``"continuation"`` seeds each parameter with the previous one's final
-        state (a sequential sweep that follows one attractor; diverged seeds restart at
-        ``state0``).
+        :class:`MapFamily`). ``"continuation"`` seeds a parameter with the final state (after
+        burn_in + keep − 1 steps) of an earlier one, so that the diagram follows one attractor
+        through a region where several coexist (hysteresis: sweep ``params`` upwards, then
+        downwards); a seed whose run diverged is replaced by ``state0``.
+    block : the seeding rule of ``"continuation"`` (:func:`continuation_seeds`, recorded in
+        ``result.seeded_from``): parameter i is seeded by i − 1 except every ``block``-th one,
+        which is seeded by the previous multiple of ``block`` (recursively with block², …).
+        Within a block the sweep is sequential; the blocks themselves run side by side, so a
+        :class:`MapFamily` needs about block·log_block(len(params)) batched rounds of
+        burn_in + keep steps instead of len(params) sequential ones (4,000 logistic-map
+        parameters, block 16: 46 rounds). ``block=None`` (or ≥ len(params)) is the plain
+        sequential sweep, i − 1 → i throughout. The coarse links (every block-th parameter seeded
+        from block parameters back) are continuation with a larger step: they follow an
+        attractor as long as it persists over that step, and near a fold the diagram may switch
+        branch up to block^ℓ parameters early on level ℓ.
 
     Checks before any iteration: ``params`` finite, 1-D, non-empty and in the family's domain
     (a GD family refuses step sizes η ≤ 0, naming ``eta``); the result array
     len(params)·keep·dim·8 bytes must fit in 2 GiB (else a ValueError names ``keep``).
-    ``max_seconds`` (None: unlimited): the vectorized path times a probe of ≤ 64 steps and
-    refuses up front if burn_in + keep steps are estimated above it; the sequential path
+    ``max_seconds`` (None: unlimited): batched paths time a probe of ≤ 64 steps and refuse up
+    front if the whole run is estimated above it; the per-parameter path (a callable family)
     extrapolates after each parameter value. Either way a ValueError names ``max_seconds`` and
     what to lower (``burn_in``, ``keep``, the number of ``params``).
     """
@@ -663,60 +801,91 @@ def bifurcation_diagram(
     keep = positive_int(keep, "keep")
     if not isinstance(seeding, str) or seeding not in ("fixed", "continuation"):
         raise ValueError(f"seeding must be 'fixed' or 'continuation', got {seeding!r}")
+    if block is not None:
+        block = positive_int(block, "block")
+        if block < 2:
+            raise ValueError(f"block must be ≥ 2 (or None for the sequential sweep), got {block}")
     bound = positive_float(bound, "bound")
     progress = _check_bool(progress, "progress")
     max_seconds = _check_max_seconds(max_seconds)
     first = _family_at(fam, ps[0], "params")
     x0 = _single_state(first, state0, "state0")
     dim = first.dim
-    need = float(ps.size) * keep * dim * 8
+    n = ps.size
+    need = float(n) * keep * dim * 8
     if need > WINDOW_BYTES:
         raise ValueError(
-            f"keep={keep} × {ps.size} params × dim {dim} needs {need / 2**30:.3g} GiB "
+            f"keep={keep} × {n} params × dim {dim} needs {need / 2**30:.3g} GiB "
             f"(> {WINDOW_BYTES / 2**30:g} GiB); lower keep or use fewer params"
         )
     budget = _Budget(max_seconds)
     fix = "lower burn_in or keep, or use fewer params"
-    if seeding == "fixed" and isinstance(fam, MapFamily):
-        F = fam(ps)
-        x = np.broadcast_to(x0, (ps.size, dim))
-        if max_seconds is not None:
-            n_probe = min(64, burn_in + keep)
-            with np.errstate(all="ignore"):
-                t0 = time.perf_counter()
-                _iterate(F, x, n_probe, 0, bound)
-                t_step = (time.perf_counter() - t0) / max(n_probe, 1)
-            budget.refuse_estimate(
-                t_step * (burn_in + keep), f"{burn_in + keep} steps × {ps.size} params", fix
-            )
+    if seeding == "fixed":
+        seeds = np.full(n, -1, dtype=np.int64)
+        rounds = [np.arange(n)]
+    else:
+        seeds = continuation_seeds(n, block)
+        rounds = (
+            [np.arange(i, i + 1) for i in range(n)]
+            if block is None or block >= n
+            else _levels(n, block)
+        )
+    pts = np.full((n, keep, dim), np.nan)
+    div = np.zeros(n, dtype=bool)
+    final = np.full((n, dim), np.nan)
+
+    def run(F: Map, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with np.errstate(all="ignore"):
             tr = _iterate(F, x, burn_in, 0, bound)
             win = _iterate(F, tr.final, keep - 1, 1, bound)
-        pts = np.moveaxis(win.theta, 0, 1)
-        div = tr.diverged | win.diverged
-        return BifurcationDiagram(ps, pts, burn_in, seeding, div)
-    pts = np.full((ps.size, keep, dim), np.nan)
-    div = np.zeros(ps.size, dtype=bool)
-    seed = x0
-    it: Any = range(ps.size)
+        d = np.asarray(tr.diverged | win.diverged).reshape(-1)
+        return np.moveaxis(win.theta, 0, 1).reshape(-1, keep, dim), d, win.final.reshape(-1, dim)
+
+    batched = isinstance(fam, MapFamily)
+    if batched and max_seconds is not None:
+        n_probe = min(64, burn_in + keep)
+        with np.errstate(all="ignore"):
+            t0 = time.perf_counter()
+            _iterate(fam(ps), np.broadcast_to(x0, (n, dim)), n_probe, 0, bound)
+            t_step = (time.perf_counter() - t0) / max(n_probe, 1)
+        budget.refuse_estimate(
+            t_step * (burn_in + keep) * len(rounds),
+            f"{len(rounds)} round(s) of {burn_in + keep} steps over ≤ {n} params",
+            fix,
+        )
+    it: Any = rounds
     if progress:
         from tqdm.auto import tqdm
 
-        it = tqdm(it, desc="orbit diagram", leave=False)
-    for i in it:
-        F = first if i == 0 else _family_at(fam, float(ps[i]), "params")
-        if F.dim != dim:
-            raise TypeError(f"family returned maps of dimension {dim} and {F.dim}")
-        with np.errstate(all="ignore"):
-            tr = _iterate(F, F.state(seed, "state0"), burn_in, 0, bound)
-            win = _iterate(F, tr.final, keep - 1, 1, bound)
-        pts[i] = win.theta.reshape(keep, dim)
-        div[i] = bool(tr.diverged.any() or win.diverged.any())
-        if seeding == "continuation":
-            seed = x0 if div[i] else win.final.reshape(-1)
-        if max_seconds is not None:
-            est = budget.elapsed() / (i + 1) * ps.size
-            budget.refuse_estimate(
-                est, f"the sweep over {ps.size} params (after {i + 1} of them)", fix
-            )
-    return BifurcationDiagram(ps, pts, burn_in, seeding, div)
+        it = tqdm(rounds, desc="orbit diagram", leave=False, unit="round")
+    done = 0
+    for members in it:
+        src = seeds[members]
+        start = np.where(
+            ((src < 0) | div[np.maximum(src, 0)])[:, None], x0, final[np.maximum(src, 0)]
+        )
+        if batched:
+            F = fam(ps[members])
+            p_, d_, f_ = run(F, start)
+        else:
+            outs = []
+            for i, z in zip(members, start, strict=True):
+                F = first if i == 0 else _family_at(fam, float(ps[i]), "params")
+                if F.dim != dim:
+                    raise TypeError(f"family returned maps of dimension {dim} and {F.dim}")
+                outs.append(run(F, F.state(z, "state0")))
+                if max_seconds is not None:
+                    est = budget.elapsed() / (done + len(outs)) * n
+                    budget.refuse_estimate(
+                        est, f"the sweep over {n} params (after {done + len(outs)} of them)", fix
+                    )
+            p_ = np.concatenate([o[0] for o in outs])
+            d_ = np.concatenate([o[1] for o in outs])
+            f_ = np.concatenate([o[2] for o in outs])
+        pts[members] = p_
+        div[members] = d_
+        final[members] = f_
+        done += members.size
+    return BifurcationDiagram(
+        ps, pts, burn_in, seeding, div, seeds, block if seeding == "continuation" else None
+    )

@@ -72,6 +72,7 @@ from .bifurcations import (  # noqa: F401  (re-exported for toymodels.orbits.<na
     _seed_doubled,
     _test_fn,
     bifurcation_diagram,
+    continuation_seeds,
     period_doubling_points,
     saddle_node_points,
 )
@@ -113,6 +114,7 @@ __all__ = [
     "Phase",
     "bifurcation_diagram",
     "classify",
+    "continuation_seeds",
     "find_cycle",
     "lyapunov_exponent",
     "period",

@@ -100,8 +100,9 @@ def test_supercritical_flip(claim, loss, at, value):
     where=WHERE,
     statement="3f'''² − f''f'''' < 0 (subcritical): for η = η₀(1 − ε) tm.find_cycle finds an "
     "*unstable* 2-cycle of half-amplitude √(((1 + μ)² − 1)/(2c)) (rel. ε) and GD from x* + 1e-3 "
-    "converges; for η = η₀(1 + 1e-3) GD from x* + 1e-3 diverges (tm.classify); ½x² + ¼x⁴ and "
-    "½x² − x³/10 + x⁴/2",
+    "converges; for η = η₀(1 + 1e-3) GD from x* + 1e-3 diverges (tm.classify); "
+    "tm.period_doubling_points stops at the flip η₀ (1e-10) with no period-2 branch past it; "
+    "½x² + ¼x⁴ and ½x² − x³/10 + x⁴/2",
     basis="derived",
 )
 @pytest.mark.parametrize(("loss", "at", "value"), SUB, ids=[s[0] for s in SUB])
@@ -124,6 +125,15 @@ def test_subcritical_flip(claim, loss, at, value):
     above = tm.classify(tm.gd_map(m, eta0 * (1 + 1e-3)), [at + 1e-3], burn_in=20_000)
     claim.check(predicted=True, measured=below.converged, what="η₀(1 − 1e-3): converges")
     claim.check(predicted="diverged", measured=above.kind, what="η₀(1 + 1e-3): diverges")
+    # the continuation finds the flip at η₀ and stops there: no attracting period-2 branch past
+    # it (an early stop with the bracket past the flip), not a "2-cycle" Newton found within its
+    # tolerance of the fixed point
+    flips = tm.period_doubling_points(m, [at + 0.01], (0.9 * eta0, 1.05 * eta0), max_doublings=2)
+    claim.check(predicted=eta0, measured=float(flips[0]), tol=1e-10, what="flip at 2/f''")
+    claim.check(predicted=1, measured=len(flips), what="no second flip")
+    claim.check(predicted=False, measured=flips.complete, what="stops early at the flip")
+    claim.check(predicted=eta0, measured=flips.bracket[0], tol=1e-10, what="bracket starts at η₀")
+    assert flips.bracket[1] > flips.bracket[0] and "subcritical" in flips.reason
 
 
 @pytest.mark.slow

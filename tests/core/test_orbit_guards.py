@@ -322,6 +322,20 @@ def test_bifurcation_diagram_budgets(logistic):
         "max_seconds",
         within=10.0,
     )
+    assert "estimated" in msg and "round(s)" in msg  # the batched continuation: refused up front
+    # a callable family runs parameter by parameter: refused after the first one
+    msg = raises_naming(
+        lambda: tm.bifurcation_diagram(
+            lambda p: logistic(p),
+            r[:50],
+            0.3,
+            burn_in=200_000,
+            seeding="continuation",
+            max_seconds=0.2,
+        ),
+        "max_seconds",
+        within=10.0,
+    )
     assert "after 1 of them" in msg
     raises_naming(lambda: tm.bifurcation_diagram(logistic, r, 0.3, keep=10**6), "keep")
 
