@@ -710,24 +710,28 @@ def continuation_seeds(n: int, block: int | None) -> np.ndarray:
     ``block=None`` (or s ≥ n) gives seeds[i] = i − 1: the sequential sweep.
     """
     n = positive_int(n, "n")
+    if block is not None:
+        block = positive_int(block, "block")
+        if block < 2:
+            raise ValueError(f"block must be ≥ 2 (or None for the sequential sweep), got {block}")
+    if n * 8 > WINDOW_BYTES:
+        raise ValueError(
+            f"n={n} parameters need {n * 8 / 2**30:.3g} GiB of seed indices "
+            f"(> {WINDOW_BYTES / 2**30:g} GiB); use fewer parameters"
+        )
+    i = np.arange(n, dtype=np.int64)
     if block is None or block >= n:
-        return np.arange(-1, n - 1)
-    s = positive_int(block, "block")
-    if s < 2:
-        raise ValueError(f"block must be ≥ 2 (or None for the sequential sweep), got {block}")
-    # the top level: the largest power of s that still leaves > 1 multiple below n
-    top = 1
-    while top * s < n:
-        top *= s
-    seeds = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        if i == 0:
-            seeds[i] = -1
-            continue
-        step = 1
-        while step < top and i % (step * s) == 0:
-            step *= s
-        seeds[i] = i - step
+        return i - 1
+    s = block
+    levels = 0  # coarse levels: the top one (multiples of s^levels) holds at most s parameters
+    while s ** (levels + 1) < n:
+        levels += 1
+    step = np.ones(n, dtype=np.int64)
+    for _ in range(levels):
+        up = (i % (step * s) == 0) & (step * s <= s**levels)
+        step = np.where(up, step * s, step)
+    seeds = i - step
+    seeds[0] = -1
     return seeds
 
 

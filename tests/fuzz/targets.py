@@ -342,6 +342,16 @@ def _order_parameter(eta: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- core targets
+#: bad continuation block sizes (None, the sequential sweep, and integers >= 2 are valid)
+BLOCK_BAD = S.kind(
+    "block>=2 or None",
+    (1, 0, -3, 2.5, "16", True, NAN, [16], 1 + 0j, OPAQUE),
+    st.integers(max_value=1),
+    st.floats(allow_nan=True).filter(lambda v: not float(v).is_integer()),
+    st.text(max_size=3),
+)
+
+
 def _core_targets() -> Iterator[Target]:
     C = "toymodels."
     model_src, maps_src = "toymodels/model.py", "toymodels/maps.py"
@@ -890,10 +900,18 @@ def _core_targets() -> Iterator[Target]:
             "burn_in": p(S.COUNT0),
             "keep": p(S.COUNT, S.HUGE_COUNT),
             "seeding": p(S.option("fixed", "continuation")),
+            "block": p(BLOCK_BAD),
             "bound": p(S.POSITIVE),
             "progress": p(S.FLAG),
             **_maybe(tm.bifurcation_diagram, max_seconds=p(POS_NOT_NONE)),
         },
+    )
+    yield Target(
+        "tm.continuation_seeds",
+        bif_src,
+        C + "continuation_seeds",
+        lambda: (tm.continuation_seeds, {"n": 40, "block": 4}),
+        {"n": p(S.COUNT, S.HUGE_COUNT), "block": p(BLOCK_BAD)},
     )
     yield Target(
         "tm.bifurcation_diagram[GD family]",

@@ -250,6 +250,31 @@ CATALOGUE: tuple[Mutant, ...] = (
         (T_ORBITS, T_CUBIC),
     ),
     M(
+        "orbits.continuation_block_seed",
+        OB,
+        "        step = np.where(up, step * s, step)",
+        "        step = np.where(up, step * s + 1, step)  # MUTANT",
+        "continuation seeds a block start one parameter further back than the documented rule",
+        ("tests/core/test_continuation_diagram.py",),
+    ),
+    M(
+        "orbits.continuation_seed_unused",
+        OB,
+        "((src < 0) | div[np.maximum(src, 0)])[:, None], x0, final[np.maximum(src, 0)]",
+        "((src < 0) | div[np.maximum(src, 0)] | True)[:, None], x0, final[np.maximum(src, 0)]",
+        "continuation silently degrades to fixed seeding (every parameter starts at state0)",
+        ("tests/core/test_continuation_diagram.py",),
+    ),
+    M(
+        "orbits.doubled_cycle_any",
+        OB,
+        "if cyc.converged and cyc.period == 2 * k and cyc.stable is True:",
+        "if cyc.converged and cyc.period == 2 * k:  # MUTANT",
+        "period_doubling_points accepts an unstable 'doubled cycle' (Newton's tolerance around the "
+        "k-cycle) past a subcritical flip",
+        (T_ORBITS, "tests/bifurcation/test_flip_criterion.py", "tests/core/test_doubling_early_stop.py"),
+    ),
+    M(
         "orbits.period_window_plus_one",
         OC,
         "per[idx] = k\n",
