@@ -272,7 +272,11 @@ CATALOGUE: tuple[Mutant, ...] = (
         "if cyc.converged and cyc.period == 2 * k:  # MUTANT",
         "period_doubling_points accepts an unstable 'doubled cycle' (Newton's tolerance around the "
         "k-cycle) past a subcritical flip",
-        (T_ORBITS, "tests/bifurcation/test_flip_criterion.py", "tests/core/test_doubling_early_stop.py"),
+        (
+            T_ORBITS,
+            "tests/bifurcation/test_flip_criterion.py",
+            "tests/core/test_doubling_early_stop.py",
+        ),
     ),
     M(
         "orbits.period_window_plus_one",
