@@ -387,6 +387,85 @@ def _step_size_batch(
     return batch, eta_b, flat, np.ascontiguousarray(eta_b).reshape(-1)
 
 
+def _per_parameter_batch(
+    model: Model,
+    theta0: Any,
+    eta: Any,
+    paired: bool,
+    check: Callable[[int], None] | None = None,
+) -> tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_step_size_batch` for ``gd(..., per_parameter=True)``: ``eta`` is (p,) or (E, p).
+
+    The batch is laid out from ``eta.shape[:-1]`` exactly as the scalar case lays it out from
+    ``eta.shape``. Returns (batch shape, eta broadcast to (*batch, p), flat states (M, p), flat
+    step sizes (M, p)).
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
+    th = _initial_theta(model, theta0, "theta0")
+    p = model.n_params
+    e = as_float_array(eta, "eta")
+    if e.ndim not in (1, 2) or e.shape[-1] != p:
+        raise ValueError(
+            f"eta must have shape (p,) or (E, p) with p = model.n_params = {p} when "
+            f"per_parameter=True (one step size per parameter), got shape {e.shape}"
+        )
+    refuse_empty(e, "eta")
+    if np.any(e <= 0):
+        raise ValueError(f"eta must be > 0, got min {e.min()!r}")
+    lead = e.shape[:-1]
+    B = th.shape[:-1]
+    if paired:
+        try:
+            batch = np.broadcast_shapes(lead, B)
+        except ValueError as exc:
+            raise ValueError(
+                f"eta (shape {e.shape}, step-size batch {lead}) does not broadcast against "
+                f"theta0's batch {B}"
+            ) from exc
+        eta_b = np.broadcast_to(e, (*batch, p))  # right-aligned, as the scalar case
+    else:
+        batch = (*lead, *B)
+        eta_b = np.broadcast_to(e.reshape((*lead, *(1,) * len(B), p)), (*batch, p))
+    if check is not None:
+        check(int(np.prod(batch, dtype=np.int64)))
+    flat = np.broadcast_to(th, (*batch, p)).reshape(-1, p)
+    return batch, eta_b, flat, np.ascontiguousarray(eta_b).reshape(-1, p)
+
+
+def _per_parameter_engine(model: Model, flat: np.ndarray) -> tuple[list[np.ndarray], Step]:
+    """(components, step) of :func:`gd` with an (M, p) step size per member and parameter:
+    θ_i ← θ_i − η_i ∂_i L, the scalar engine's operations with η's column i on coordinate i."""
+    if model._grad_components is not None:
+        comps = [flat[:, i].copy() for i in range(model.n_params)]
+        gc = model._grad_components
+
+        def step(c: list[np.ndarray], eta_: np.ndarray | None, _t: int) -> list[np.ndarray]:
+            assert eta_ is not None
+            g = gc(*c)
+            used = {id(x) for x in c}
+            for i, (ci, gi) in enumerate(zip(c, g, strict=True)):
+                # as the scalar engine: scale a fresh gradient array in place, else a product
+                if type(gi) is np.ndarray and gi.shape == ci.shape and id(gi) not in used:
+                    used.add(id(gi))
+                    np.multiply(gi, eta_[:, i], out=gi)
+                    ci -= gi
+                else:
+                    ci -= eta_[:, i] * gi
+            return c
+
+        return comps, step
+    grad = model._grad
+
+    def block_step(c: list[np.ndarray], eta_: np.ndarray | None, _t: int) -> list[np.ndarray]:
+        assert eta_ is not None
+        x = c[0]
+        x -= eta_ * grad(x)
+        return [x]
+
+    return [flat.copy()], block_step
+
+
 def _initial_theta(model: Model, theta0: Any, name: str) -> np.ndarray:
     """Starting states of a run: shape (..., p), finite, not an empty batch."""
     th = model._theta(theta0, name)
@@ -444,6 +523,7 @@ def gd(
     check_every: int = 64,
     backend: str = "numpy",
     callback: Callable[[int, np.ndarray], Any] | None = None,
+    per_parameter: bool = False,
 ) -> Trajectory:
     """Gradient descent θ_{t+1} = θ_t − η∇L(θ_t), batched over step sizes and initialisations.
 
@@ -451,16 +531,19 @@ def gd(
     ----------
     model : the loss.
     theta0 : (p,) or (*B, p) initialisations.
-    eta : step size > 0, a scalar or a 1-D grid of E values.
+    eta : step size > 0, a scalar or a 1-D grid of E values; with ``per_parameter=True`` one step
+        size per parameter: shape (p,) or a grid (E, p), p = ``model.n_params``.
     steps : number of GD steps T ≥ 0.
     record_every : keep θ at steps 0, k, 2k, … and T; 0 keeps only θ_T.
     paired : if False (default) the batch is the outer product ``eta.shape + B``; if True, ``eta``
-        is broadcast against ``B`` (one step size per initialisation).
+        is broadcast against ``B`` (one step size per initialisation). With ``per_parameter``
+        the same holds for the leading part ``eta.shape[:-1]`` (E, or nothing for shape (p,)).
     bound : a member diverges when some |θ_i| exceeds it or stops being finite.
     check_every : steps between divergence checks (speed knob; results do not depend on it).
     backend : ``"numpy"`` (default, the reference) or ``"numba"`` (extra ``fast``: a compiled
-        per-model kernel for sympy models, ~10× faster on small models; agrees with numpy to
-        rounding); ``"auto"`` picks numba when it is installed and the model is symbolic.
+        per-model kernel for sympy models, run on all cores, ~10× faster per core on small
+        models; agrees with numpy to rounding, and with itself bit for bit whatever the number
+        of threads); ``"auto"`` picks numba when it is installed and the model is symbolic.
     callback : ``callback(step, theta)`` is called at every recorded step (0, k, 2k, …, T for
         ``record_every=k``; T alone for 0) with a fresh array ``theta`` of shape (*batch, p) (NaN
         for diverged members); the states are then *not* stored: the returned trajectory holds
@@ -468,11 +551,15 @@ def gd(
         long to record (e.g. ``lambda t, th: losses.append(model.loss(th))``). Once every member
         has diverged the run stops and the callback is not called again. Not with
         ``backend="numba"`` (``"auto"`` then uses numpy).
+    per_parameter : if True, a diagonal preconditioner P = diag(η_1, …, η_p):
+        θ_i ← θ_i − η_i ∂_i L(θ), i.e. θ ← θ − P∇L(θ) (e.g. one step size per layer, as in
+        Sohl-Dickstein 2024's trainability maps over two step sizes). Every η_i is the scalar
+        update's operation on coordinate i, so equal η_i reproduce the scalar run bit for bit.
 
     Returns
     -------
-    Trajectory with ``theta`` (T', *batch, p), ``loss``, ``eta`` (batch), ``diverged``,
-    ``diverged_at`` and a lazily computed ``sharpness``.
+    Trajectory with ``theta`` (T', *batch, p), ``loss``, ``eta`` (batch; (*batch, p) with
+    ``per_parameter``), ``diverged``, ``diverged_at`` and a lazily computed ``sharpness``.
 
     Raises
     ------
@@ -483,18 +570,41 @@ def gd(
         docstring); raised before anything is allocated.
     ValueError / TypeError
         naming ``theta0`` or ``eta`` when the batch or the step-size grid is empty ("nothing to
-        run"), or holds booleans, strings, complex or non-finite values.
+        run"), or holds booleans, strings, complex or non-finite values; with ``per_parameter``
+        naming ``eta`` and p when its last axis is not p = ``model.n_params`` long or it has
+        more than 2 axes.
 
     Notes
     -----
     Reruns are bit-identical. Sympy models run elementwise, so a member of a batch also equals its
     own single run bit for bit; hand-written numpy models that use matrix products may round
     differently for batch size 1 and > 1 (BLAS picks different kernels), which matters only in
-    chaotic regimes.
+    chaotic regimes. The numba backend splits the batch over threads (``numba.set_num_threads``
+    or ``NUMBA_NUM_THREADS``; see :mod:`toymodels._numba`); each member runs the same scalar code
+    on any thread, so the result does not depend on the number of threads, bit for bit.
+
+    Stability with per-parameter steps. Near a minimum, L ≈ ½ δᵀHδ and one step maps
+    δ ← (I − PH)δ with P = diag(η). PH = P^{1/2} S P^{-1/2} is similar to the symmetric
+    S = P^{1/2} H P^{1/2}, so the iteration has the real eigenvalues 1 − μ_j, μ_j those of S, and
+    GD is linearly stable iff every |1 − μ_j| < 1, i.e. for H ≻ 0 iff
+
+        λ_max(P^{1/2} H P^{1/2}) < 2
+
+    (for H ⪰ 0 the flat directions, μ_j = 0, are neutral). This is the preconditioned form of
+    η λ_max(H) < 2 (the scalar case P = ηI). Along a ray P = s·P̂ the threshold is
+    s* = 2 / λ_max(P̂^{1/2} H P̂^{1/2}); neither max_i η_i · λ_max(H) nor the
+    diagonal test η_i H_ii < 2 gives it in general (``tests/core/test_gd_per_parameter.py``
+    checks the sign of the growth 1 % below and above s* on a coupled quadratic).
+
+    References
+    ----------
+    J. Sohl-Dickstein, "The boundary of neural network trainability is fractal", arXiv:2402.06184
+    (2024): GD with one step size per layer, trainability mapped over the two step sizes.
     """
     if not isinstance(model, Model):
         raise TypeError(f"model must be a toymodels.Model, got {type(model).__name__}")
     paired = _flag(paired, "paired")
+    per_parameter = _flag(per_parameter, "per_parameter")
     steps, record_every = _steps_and_record(steps, record_every)
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
@@ -516,17 +626,32 @@ def gd(
         )
 
     def check(members: int) -> None:
+        # per-parameter step sizes: the (M, p) grid and its column-major copy
+        extra = (("per-parameter step sizes", 16.0 * members * model.n_params),)
         _check_run_memory(
-            steps, record_every, members, model.n_params, loss=True, callback=callback is not None
+            steps,
+            record_every,
+            members,
+            model.n_params,
+            loss=True,
+            callback=callback is not None,
+            extra=extra if per_parameter else (),
         )
 
-    batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired, check)
+    if per_parameter:
+        batch, eta_b, flat, eta_flat = _per_parameter_batch(model, theta0, eta, paired, check)
+    else:
+        batch, eta_b, flat, eta_flat = _step_size_batch(model, theta0, eta, paired, check)
     use_numba = backend == "numba" or (backend == "auto" and symbolic and _numba.available())
     if use_numba and callback is None:
         rec = _record_steps(steps, record_every)
         records, div_at = _numba.run_gd(model, flat, eta_flat, steps, rec, bound)
         return _model_trajectory(model, records, rec, div_at, batch, eta_b)
-    if model._grad_components is not None:
+    if per_parameter:
+        comps, step = _per_parameter_engine(model, flat)
+        # Fortran order: each parameter's step sizes are one contiguous column
+        eta_flat = np.asfortranarray(eta_flat)
+    elif model._grad_components is not None:
         # component mode (sympy models): p arrays of shape (B,), no stacking in the hot loop
         comps = [flat[:, i].copy() for i in range(model.n_params)]
         gc = model._grad_components
@@ -577,11 +702,15 @@ def iterate(
     bound: float = 1e10,
     check_every: int = 64,
     callback: Callable[[int, np.ndarray], Any] | None = None,
+    backend: str = "numpy",
 ) -> Trajectory:
     """Iterate a map x_{t+1} = F(x_t), batched over ``state0`` (*B, dim) and the map's parameter.
 
     The batch is ``broadcast(state0.shape[:-1], shape(F.param))``; divergence, ``callback``
     and the memory budget as in :func:`gd` (records: 8·R·B·dim bytes, no loss).
+    ``backend``: ``"numpy"`` (the reference), ``"numba"`` (a kernel compiled from the map's sympy
+    form, extra ``fast``: equal to numpy to rounding; a ValueError naming ``backend`` for a map
+    without one or with ``callback``) or ``"auto"`` (numba when it applies, else numpy).
     """
     if not isinstance(F, Map):
         raise TypeError(f"F must be a toymodels.Map, got {type(F).__name__}")
@@ -595,13 +724,26 @@ def iterate(
     bound = positive_float(bound, "bound")
     check_every = positive_int(check_every, "check_every")
     callback = _callback(callback)
+    from ._numba_maps import check_backend
+
+    backend = check_backend(backend)
 
     def check(members: int) -> None:
         _check_run_memory(
             steps, record_every, members, F.dim, loss=False, callback=callback is not None
         )
 
-    return _iterate(F, x, steps, record_every, bound, check_every, callback=callback, check=check)
+    return _iterate(
+        F,
+        x,
+        steps,
+        record_every,
+        bound,
+        check_every,
+        callback=callback,
+        check=check,
+        backend=backend,
+    )
 
 
 def _iterate(
@@ -614,8 +756,17 @@ def _iterate(
     *,
     callback: Callable[[int, np.ndarray], Any] | None = None,
     check: Callable[[int], None] | None = None,
+    backend: str = "numpy",
 ) -> Trajectory:
-    """:func:`iterate` without validation (states may hold NaN from earlier divergence)."""
+    """:func:`iterate` without validation (states may hold NaN from earlier divergence).
+
+    ``backend``: ``"numpy"`` (the reference engine), ``"numba"`` (the compiled kernel of a
+    symbolic map, ``toymodels._numba_maps``: same conventions, results equal to rounding) or
+    ``"auto"``; a ValueError names ``backend`` when numba cannot run this map.
+    """
+    from . import _numba_maps
+
+    use_numba = _numba_maps.use_numba(F, backend, callback=callback is not None)
     pshape = np.shape(F.param) if F.param is not None else ()
     try:
         batch = np.broadcast_shapes(x.shape[:-1], pshape)
@@ -629,6 +780,18 @@ def _iterate(
     param = None
     if F.param is not None:
         param = np.ascontiguousarray(np.broadcast_to(F.param, batch), dtype=float).reshape(-1)
+    if use_numba:
+        rec = _record_steps(steps, record_every)
+        p_flat = np.zeros(flat.shape[0]) if param is None else param
+        records, div_at = _numba_maps.run_iterate(F, flat, p_flat, steps, rec, bound)
+        return Trajectory(
+            theta=records.reshape((len(rec), *batch, F.dim)),
+            loss=None,
+            steps=rec,
+            diverged=(div_at >= 0).reshape(batch),
+            diverged_at=div_at.reshape(batch),
+            map=F,
+        )
     comps = [flat[:, i].copy() for i in range(F.dim)]
     fn = F.fn
     fast = F.components
