@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _numba_maps
 from ._orbit_common import (
     _batch_shape,
     _Budget,
@@ -27,7 +28,7 @@ from ._orbit_common import (
     _window_guard,
 )
 from ._validate import positive_float, positive_int
-from .dynamics import _iterate, iterate
+from .dynamics import _check_run_memory, _iterate
 from .maps import Map
 
 __all__ = [
@@ -197,6 +198,7 @@ def period(
     tol: float = 1e-8,
     *,
     bound: float = 1e10,
+    backend: str = "numpy",
 ) -> int | np.ndarray:
     """Period of the attractor reached from ``state0``: the smallest k ≤ ``max_period`` with
     |x_{t+k} − x_t| ≤ tol·(1 + max|x|) for all t in a window of 2·max_period steps after
@@ -208,6 +210,13 @@ def period(
     The window of 2·max_period + 1 states per batch member must fit in 2 GiB, otherwise a
     ValueError names ``max_period``. Periods ≥ 2 are confirmed by Newton on F^k (k map and
     Jacobian evaluations per iteration).
+
+    ``backend``: ``"numpy"`` (default, the reference), ``"numba"`` (the burn-in and the window
+    iterated by the compiled kernel of a symbolic map, see :class:`~toymodels.maps.SymbolicMap`;
+    a map of plain Python callables raises a ValueError naming ``backend``) or ``"auto"``
+    (numba when installed and the map is symbolic). The window analysis and the Newton
+    confirmation are the same numpy code either way. The kernel compiles once per map and
+    process (about a second).
     """
     F = _check_map(F)
     burn_in = positive_int(burn_in, "burn_in", allow_zero=True)
@@ -217,8 +226,14 @@ def period(
     x = _run_state(F, state0, "state0")
     nb = int(np.prod(_batch_shape(F, x), dtype=np.int64))
     _window_guard(2 * max_period + 1, nb, F.dim, "max_period")
-    tr = iterate(F, x, burn_in, record_every=0, bound=bound)
-    window = _iterate(F, tr.final, 2 * max_period, 1, bound)
+    backend = "numba" if _numba_maps.use_numba(F, backend) else "numpy"
+
+    def check(members: int) -> None:
+        _check_run_memory(burn_in, 0, members, F.dim, loss=False, callback=False)
+
+    with np.errstate(all="ignore"):
+        tr = _iterate(F, x, burn_in, 0, bound, check=check, backend=backend)
+        window = _iterate(F, tr.final, 2 * max_period, 1, bound, backend=backend)
     batch = window.batch_shape
     w = window.theta.reshape(window.theta.shape[0], -1, F.dim)
     per = _period_from_window(w, max_period, tol)

@@ -33,9 +33,54 @@ from .expressions import (
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["Map", "MapFamily", "as_family", "gd_family", "gd_map"]
+__all__ = ["Map", "MapFamily", "SymbolicMap", "as_family", "gd_family", "gd_map"]
 
 StateFn = Callable[[np.ndarray, Any], np.ndarray]
+
+
+class SymbolicMap:
+    """The sympy form of a map family, from which the compiled backend generates its kernels.
+
+    Two kinds, over the state symbols ``state`` (x_0, …, x_{dim−1}) and the parameter ``param``:
+
+    * ``kind="map"`` (:meth:`Map.from_sympy`): x_i ↦ ``exprs[i]``, Jacobian entries ``jac``
+      (∂F_i/∂x_j, row-major, almost-everywhere derivatives);
+    * ``kind="gd"`` (:func:`gd_family` of a sympy :class:`~toymodels.Model`): x_i ↦ x_i − p·g_i
+      with g = ∇L, Jacobian δ_ij − p·H_ij with H = ∇²L (the expressions of the model, read when
+      a kernel is first generated), the same floating-point operations as the numpy twin.
+
+    ``toymodels._numba_maps`` turns it into numba kernels (``backend="numba"`` / ``"auto"`` of
+    :func:`toymodels.iterate`, :meth:`Map.iterate`, :func:`toymodels.lyapunov_exponent`,
+    :func:`toymodels.lyapunov_spectrum`, :func:`toymodels.period`, :func:`toymodels.classify`)
+    and caches them here (``cache``) and per expression set.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        dim: int,
+        *,
+        state: Sequence[sp.Symbol] = (),
+        param: sp.Symbol | None = None,
+        exprs: Sequence[sp.Expr] = (),
+        jac: Sequence[sp.Expr] = (),
+        model: Any = None,
+    ) -> None:
+        if kind not in ("map", "gd"):
+            raise ValueError(f"kind must be 'map' or 'gd', got {kind!r}")
+        self.kind = kind
+        self.dim = int(dim)
+        self.state = tuple(state)
+        self.param = param
+        self.exprs = tuple(exprs)
+        self.jac = tuple(jac)
+        self.model = model
+        #: filled by toymodels._numba_maps: generated source, compiled kernels, or the reason
+        #: why this map cannot be compiled
+        self.cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"SymbolicMap(kind={self.kind!r}, dim={self.dim})"
 
 
 class MapFamily:
@@ -77,6 +122,9 @@ class MapFamily:
         self.components: Callable[[list[np.ndarray], Any], list[np.ndarray]] | None = None
         #: optional fast path: (components, p) → the dim² Jacobian entries, row-major
         self.jac_components: Callable[[list[np.ndarray], Any], list[Any]] | None = None
+        #: the sympy form (Map.from_sympy, gd_family of a sympy Model) for the compiled
+        #: backend, or None (a map of plain Python callables: numpy only)
+        self.symbolic: SymbolicMap | None = None
 
     def check_params(self, values: Any, name: str = "param") -> np.ndarray:
         """Validate parameter values of this family; return them as a float64 array.
@@ -110,6 +158,7 @@ class MapFamily:
         )
         F.components = self.components
         F.jac_components = self.jac_components
+        F.symbolic = self.symbolic
         return F
 
     def dfdp(self, state: Any, p: Any) -> np.ndarray:
@@ -206,6 +255,16 @@ class Map:
         self.components: Callable[[list[np.ndarray], Any], list[np.ndarray]] | None = None
         #: optional fast path: (components, p) → the dim² Jacobian entries, row-major
         self.jac_components: Callable[[list[np.ndarray], Any], list[Any]] | None = None
+        #: the sympy form used by ``backend="numba"`` (see :class:`SymbolicMap`), or None
+        self.symbolic: SymbolicMap | None = None
+
+    def _with_param(self, param: Any) -> Map:
+        """The same map (fast paths and symbolic form included) at another parameter value."""
+        G = Map(self.fn, self.jac, self.dim, param=param, family=self.family, name=self.name)
+        G.components = self.components
+        G.jac_components = self.jac_components
+        G.symbolic = self.symbolic
+        return G
 
     # ------------------------------------------------------------------ construction
     @staticmethod
@@ -395,6 +454,7 @@ class Map:
         fam = MapFamily(fn, jac, dim, dfdp=dfdp, name=label, param_name=pname or "p", expr=shown)
         fam.components = components
         fam.jac_components = lambda comps, p: j_fn(*comps, p)
+        fam.symbolic = SymbolicMap("map", dim, state=syms, param=psym, exprs=exprs, jac=list(jac_m))
         if pname is None:
             return fam(0.0)
         if value is None:
@@ -447,10 +507,20 @@ class Map:
         with np.errstate(all="ignore"):
             return self.jac(arr, self.param)
 
-    def iterate(self, x: Any, n: int) -> np.ndarray:
-        """F^n(x) without bookkeeping (use :func:`toymodels.iterate` for trajectories); n >= 0."""
+    def iterate(self, x: Any, n: int, *, backend: str = "numpy") -> np.ndarray:
+        """F^n(x) without bookkeeping (use :func:`toymodels.iterate` for trajectories); n >= 0.
+
+        ``backend``: ``"numpy"`` (default, the reference), ``"numba"`` (a compiled kernel for a
+        symbolic map, see :class:`SymbolicMap`; a map of plain Python callables raises a
+        ValueError naming ``backend``) or ``"auto"`` (numba when it is installed and the map is
+        symbolic, else numpy). The two agree to rounding (libm vs numpy's loops).
+        """
+        from . import _numba_maps
+
         x = self._x(x)
         n = positive_int(n, "n", allow_zero=True)
+        if _numba_maps.use_numba(self, backend):
+            return _numba_maps.iterate_unchecked(self, x, n)
         with np.errstate(all="ignore"):
             for _ in range(n):
                 x = self.fn(x, self.param)
@@ -510,7 +580,21 @@ def gd_family(model: Model) -> MapFamily:
         param_positive=True,
     )
     fam.model = model  # type: ignore[attr-defined]
+    fam.symbolic = _gd_symbolic(model)
     return fam
+
+
+def _gd_symbolic(model: Model) -> SymbolicMap | None:
+    """The sympy form of GD on a sympy Model (one per model: its kernels are shared)."""
+    from .model import _SympyModel
+
+    if not isinstance(model, _SympyModel):
+        return None
+    spec = getattr(model, "_gd_symbolic", None)
+    if spec is None:
+        spec = SymbolicMap("gd", model.n_params, state=model.symbols, model=model)
+        model._gd_symbolic = spec  # type: ignore[attr-defined]
+    return spec
 
 
 def gd_map(model: Model, eta: Any) -> Map:

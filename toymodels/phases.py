@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _numba_maps
 from ._orbit_common import (
     _batch_shape,
     _Budget,
@@ -163,6 +164,7 @@ def classify(
     chaos_threshold: float = 0.01,
     bound: float = 1e10,
     max_seconds: float | None = 3600.0,
+    backend: str = "numpy",
 ) -> Phase | np.ndarray:
     """The phase of the orbit from ``state0``: a :class:`Phase` (an object array for batches).
 
@@ -189,6 +191,14 @@ def classify(
     (``burn_in``, ``lyapunov_steps``, ``max_period`` or the batch). The window of
     2·max_period + 1 states per member must fit in 2 GiB (else a ValueError names
     ``max_period``).
+
+    ``backend``: ``"numpy"`` (default, the reference), ``"numba"`` or ``"auto"``. With
+    ``"numba"`` the burn-in, the window and the Lyapunov exponent run in the compiled kernels
+    of a symbolic map (:class:`~toymodels.maps.SymbolicMap`; for a Model, GD's own numba path
+    and the kernels of its GD map); a map of plain Python callables raises a ValueError naming
+    ``backend``; ``"auto"`` uses numba when installed and the map is symbolic. The period
+    search, Newton confirmation and multipliers are the same numpy code either way. The
+    kernels compile once per map and process (about a second each).
     """
     (
         burn_in,
@@ -202,6 +212,7 @@ def classify(
     ) = _check_classify_args(
         burn_in, max_period, tol, paired, lyapunov_steps, chaos_threshold, bound, max_seconds
     )
+    backend = _numba_maps.check_backend(backend)
     if isinstance(F, Model):
         return _classify_gd(
             F,
@@ -215,6 +226,7 @@ def classify(
             chaos_threshold=chaos_threshold,
             bound=bound,
             max_seconds=max_seconds,
+            backend=backend,
         )
     if eta is not None:
         raise ValueError("eta is only used when F is a Model (GD); a Map carries its own step")
@@ -222,12 +234,15 @@ def classify(
     x0 = _run_state(F, state0, "state0")
     nb = int(np.prod(_batch_shape(F, x0), dtype=np.int64))
     _window_guard(2 * max_period + 1, nb, F.dim, "max_period")
+    backend = "numba" if _numba_maps.use_numba(F, backend) else "numpy"
     budget = _Budget(max_seconds)
     if max_seconds is not None:
         n_probe = min(256, burn_in + 2 * max_period)
+        if backend == "numba":
+            _numba_maps.warm_up(F)  # compile first: the probe times the run, not numba
         with np.errstate(all="ignore"):
             t0 = time.perf_counter()
-            _iterate(F, x0, n_probe, 0, bound)
+            _iterate(F, x0, n_probe, 0, bound, backend=backend)
             t_step = (time.perf_counter() - t0) / max(n_probe, 1)
         total = burn_in + 2 * max_period + lyapunov_steps
         budget.refuse_estimate(
@@ -236,8 +251,8 @@ def classify(
             "lower burn_in, lyapunov_steps or max_period, or split the batch",
         )
     with np.errstate(all="ignore"):
-        tr = _iterate(F, x0, burn_in, 0, bound)
-        window = _iterate(F, tr.final, 2 * max_period, 1, bound)
+        tr = _iterate(F, x0, burn_in, 0, bound, backend=backend)
+        window = _iterate(F, tr.final, 2 * max_period, 1, bound, backend=backend)
     batch = window.batch_shape
     w = window.theta.reshape(window.theta.shape[0], -1, F.dim)
     per = _period_from_window(w, max_period, tol)
@@ -252,10 +267,10 @@ def classify(
     lyap = np.full(last.shape[0], np.nan)
     need = (per == 0) & (div_at < 0)
     if need.any():
-        sub = Map(F.fn, F.jac, F.dim, param=None if pflat is None else pflat[need])
+        sub = F._with_param(None if pflat is None else pflat[need])
         with np.errstate(all="ignore"):
             lyap[need] = lyapunov_exponent(
-                sub, last[need], steps=lyapunov_steps, burn_in=0, bound=bound
+                sub, last[need], steps=lyapunov_steps, burn_in=0, bound=bound, backend=backend
             )
     fixed = (per == 1) & (div_at < 0)
     mult = np.full(last.shape[0], np.nan)
@@ -310,6 +325,7 @@ def _classify_gd(
     bound: float,
     max_seconds: float | None = None,
     chunk: int = 256,
+    backend: str = "numpy",
 ) -> Phase | np.ndarray:
     """GD phases with the loss tracked along the burn-in (catapult detection).
 
@@ -330,7 +346,7 @@ def _classify_gd(
         theta_name="state0",
     )
     budget = _Budget(max_seconds)
-    first = gd(model, theta0, eta, 0, record_every=0, paired=paired, bound=bound)
+    first = gd(model, theta0, eta, 0, record_every=0, paired=paired, bound=bound, backend=backend)
     batch = first.batch_shape
     eta_b = first.eta
     theta = first.final
@@ -351,6 +367,7 @@ def _classify_gd(
             record_every=1,
             paired=True,
             bound=bound,
+            backend=backend,
         )
         with np.errstate(all="ignore"):
             chunk_peak = np.nanmax(np.where(np.isnan(tr.loss[1:]), -np.inf, tr.loss[1:]), axis=0)
@@ -384,6 +401,7 @@ def _classify_gd(
         chaos_threshold=chaos_threshold,
         bound=bound,
         max_seconds=None if max_seconds is None else max(max_seconds - budget.elapsed(), 1e-9),
+        backend=backend,
     )
     phases = np.asarray(phases, dtype=object).reshape(batch) if batch else phases
     with np.errstate(all="ignore"):
