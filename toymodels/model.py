@@ -510,6 +510,16 @@ class _SympyModel(Model):
             citation=citation,
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by value: the expression, its (real) symbols, the name and the citation.
+
+        The unpickled model is rebuilt from them (the expression was checked when this one
+        was built); the compiled numpy twins and kernels are recompiled lazily on first use,
+        so a pickle holds no compiled code. This lets process pools and dask workers receive
+        sympy models (``toymodels.phase_diagram(..., executor=...)``).
+        """
+        return (type(self), (self.expr, list(self.symbols), self.name, self.citation))
+
     # symbolic derivatives, computed once
     @cached_property
     def grad_expr(self) -> list[sp.Expr]:
