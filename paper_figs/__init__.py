@@ -36,6 +36,7 @@ from . import (
     threshold_full_net,
     threshold_mean_model,
     threshold_product_portrait,
+    trainability_fractal,
     uv_catapult,
     uv_phase_diagram,
     zhu_alignment,
@@ -103,4 +104,5 @@ FIGURES: dict[str, Figure] = _register(
     orbit_diagram_lyapunov,
     cascade_certified,
     zhu_alignment,
+    trainability_fractal,
 )

@@ -38,6 +38,7 @@ IDS = [
     "orbit_diagram_lyapunov",
     "cascade_certified",
     "zhu_alignment",
+    "trainability_fractal",
 ]
 
 

@@ -39,6 +39,7 @@ from .certificates import (
 from .cycles import Cycle, find_cycle, period
 from .data_model import DataModel
 from .dynamics import Trajectory, gd, gradient_flow, iterate, sgd
+from .fractal import BoxCountingResult, boundary_cells, box_counting_dimension
 from .lyapunov import LyapunovResult, LyapunovSpectrum, lyapunov_exponent, lyapunov_spectrum
 from .maps import Map, MapFamily, gd_family, gd_map
 from .model import Model
@@ -69,10 +70,19 @@ from .stochastic import (
     sequence_count,
 )
 from .sweep import Transition, locate_transition
+from .trainability import (
+    OUTCOME_CODES,
+    OUTCOMES,
+    PhaseDiagram,
+    phase_diagram,
+    step_size_pairs,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "OUTCOMES",
+    "OUTCOME_CODES",
     "BatchEstimate",
     "BatchSharpnessMeasures",
     "Bifurcation",
@@ -80,6 +90,7 @@ __all__ = [
     "BifurcationDiagram",
     "BifurcationList",
     "BifurcationPoints",
+    "BoxCountingResult",
     "CentralFlow",
     "ConstrainedTrajectory",
     "Cycle",
@@ -93,6 +104,7 @@ __all__ = [
     "MapFamily",
     "Model",
     "Phase",
+    "PhaseDiagram",
     "PredictedDynamics",
     "ProgressiveSharpening",
     "ProjectionResult",
@@ -102,6 +114,8 @@ __all__ = [
     "batch_sharpness_inside",
     "batch_sharpness_measures",
     "bifurcation_diagram",
+    "boundary_cells",
+    "box_counting_dimension",
     "central_flow",
     "certify_bifurcation",
     "certify_cycle",
@@ -129,6 +143,7 @@ __all__ = [
     "noise_trace_gradient",
     "period",
     "period_doubling_points",
+    "phase_diagram",
     "predicted_dynamics",
     "predicted_loss_change",
     "progressive_sharpening",
@@ -142,6 +157,7 @@ __all__ = [
     "sharpness_gradient",
     "stable_set_projection",
     "step_sharpness",
+    "step_size_pairs",
     "stochastic",
     "top_eigenvector",
 ]

@@ -544,7 +544,11 @@ def _core_targets() -> Iterator[Target]:
             maps_src,
             C + "Map.iterate",
             lambda fx=fx, x0=x0: (getattr(FX, fx).iterate, {"x": x0, "n": 3}),
-            {"x": p(st_kind, names=("x", "state")), "n": p(S.COUNT0)},
+            {
+                "x": p(st_kind, names=("x", "state")),
+                "n": p(S.COUNT0),
+                "backend": p(S.option("numpy", "numba", "auto")),
+            },
         )
         yield Target(
             f"tm.Map.orbit_jacobian{label}",
@@ -620,6 +624,7 @@ def _core_targets() -> Iterator[Target]:
         C + "gd",
         lambda: (tm.gd, {"model": FX.m2, "theta0": [1.0, 1.0], "eta": 0.1, "steps": 3}),
         {
+            "per_parameter": p(S.FLAG),
             "model": model_p,
             "theta0": p(S.with_huge(S.theta(2))),
             "eta": p(S.STEP),
@@ -704,6 +709,7 @@ def _core_targets() -> Iterator[Target]:
         C + "iterate",
         lambda: (tm.iterate, {"F": FX.henon, "state0": [0.1, 0.1], "steps": 3}),
         {
+            "backend": p(S.option("numpy", "numba", "auto")),
             "F": p(NOT_A_MAP, [FX_FAMILY_PLACEHOLDER], names=("F",)),
             "state0": p(STATE2),
             "steps": p(S.COUNT0, S.HUGE_COUNT, names=("steps", "record_every")),
@@ -746,6 +752,7 @@ def _core_targets() -> Iterator[Target]:
         C + "period",
         lambda: (tm.period, {"F": FX.F32, "state0": 0.3, "burn_in": 50, "max_period": 8}),
         {
+            "backend": p(S.option("numpy", "numba", "auto")),
             "F": map_p,
             "state0": p(STATE1),
             "burn_in": p(S.COUNT0),
@@ -789,6 +796,7 @@ def _core_targets() -> Iterator[Target]:
         C + "lyapunov_exponent",
         lambda: (tm.lyapunov_exponent, {"F": FX.F32, "state0": 0.3, "steps": 50, "burn_in": 10}),
         {
+            "backend": p(S.option("numpy", "numba", "auto")),
             "F": map_p,
             "state0": p(STATE1),
             "steps": p(S.COUNT),
@@ -935,6 +943,7 @@ def _core_targets() -> Iterator[Target]:
         C + "classify",
         lambda: (tm.classify, {**cl_base, "F": FX.F32}),
         {
+            "backend": p(S.option("numpy", "numba", "auto")),
             "F": p(NOT_A_MAP, [FX_FAMILY_PLACEHOLDER], names=("F",)),
             "state0": p(STATE1),
             "burn_in": p(S.COUNT0),
@@ -1781,6 +1790,7 @@ EXTRA_TARGET_MODULES = (
     "targets_certificates",
     "targets_lyapunov",
     "targets_bifurcation",
+    "targets_trainability",
 )
 
 

@@ -43,6 +43,7 @@ def _module_fn():
 def targets() -> list[Target]:
     map_p = p(NOT_A_MAP, [FX_FAMILY_PLACEHOLDER], names=("F",))
     common = {
+        "backend": p(S.option("numpy", "numba", "auto")),
         "steps": p(S.COUNT, S.HUGE_COUNT),
         "burn_in": p(S.COUNT0, S.HUGE_COUNT),
         "blocks": p(BLOCKS),

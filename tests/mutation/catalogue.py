@@ -250,6 +250,22 @@ CATALOGUE: tuple[Mutant, ...] = (
         (T_ORBITS, T_CUBIC),
     ),
     M(
+        "numba.diverged_at_early",
+        "toymodels/_numba.py",
+        "                        D[b] = t + 1",
+        "                        D[b] = t  # MUTANT",
+        "the numba gd kernel records divergence one step early",
+        ("tests/core/test_numba_backend.py",),
+    ),
+    M(
+        "dynamics.per_parameter_column",
+        D,
+        "np.multiply(gi, eta_[:, i], out=gi)",
+        "np.multiply(gi, eta_[:, 0], out=gi)  # MUTANT",
+        "per-parameter gd applies the first parameter's step size to every parameter",
+        ("tests/core/test_gd_per_parameter.py",),
+    ),
+    M(
         "orbits.continuation_block_seed",
         OB,
         "        step = np.where(up, step * s, step)",
@@ -1132,8 +1148,8 @@ CATALOGUE: tuple[Mutant, ...] = (
     M(
         "lyapunov.stderr_over_blocks",
         "toymodels/lyapunov.py",
-        "se = np.std(finite_means, axis=0, ddof=1) / np.sqrt(blocks)",
-        "se = np.std(finite_means, axis=0, ddof=1) / blocks  # MUTANT",
+        "se = np.sqrt(ss / (blocks - 1)) / np.sqrt(blocks)",
+        "se = np.sqrt(ss / (blocks - 1)) / blocks  # MUTANT",
         "batch-means standard error divided by blocks instead of √blocks",
         ("tests/core/test_lyapunov_spectrum.py",),
     ),
