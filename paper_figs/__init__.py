@@ -40,6 +40,7 @@ from . import (
     uv_catapult,
     uv_phase_diagram,
     zhu_alignment,
+    zhu_phase_diagram,
 )
 
 __all__ = ["FIGURES", "Figure"]
@@ -105,4 +106,5 @@ FIGURES: dict[str, Figure] = _register(
     cascade_certified,
     zhu_alignment,
     trainability_fractal,
+    zhu_phase_diagram,
 )

@@ -39,6 +39,7 @@ IDS = [
     "cascade_certified",
     "zhu_alignment",
     "trainability_fractal",
+    "zhu_phase_diagram",
 ]
 
 
