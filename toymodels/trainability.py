@@ -61,9 +61,11 @@ chunk size give bit-identical arrays. Backends:
   4, 2, 1 that is ≤ ``max_period``); when every live cell repeats bit for bit (a floating-point
   fixed point or K-periodic cycle) or has diverged, every later state is known, so the block
   stops without changing any result (such cells have a period ≤ K, so need no exponent).
-  ``executor=None`` runs the blocks of a chunk over all cores with ``prange`` (dynamic
-  scheduling); tasks sent to an executor run the same block function on one thread (it releases
-  the GIL). Cells never interact, so the result is bit-identical to one thread.
+  ``executor=None`` runs the blocks of a chunk over all cores (Python threads running the
+  ``nogil`` kernel on ranges of blocks, not ``prange``: an OpenMP runtime in the parent breaks
+  forked workers that use it; dynamic balancing); tasks sent to an executor run the same
+  block function on one thread (it releases the GIL). Cells never interact, so the result is
+  bit-identical to one thread.
 * ``"numpy"`` (any :class:`~toymodels.Model`): the same rules on whole chunks with batched numpy
   (the model's ``grad`` / ``hessian`` / ``loss``; sympy models step by components like
   :func:`toymodels.gd`, so the run is bit-identical to ``gd`` and to ``classify``'s); a chunk
@@ -489,7 +491,7 @@ def _chunk_numpy(model: Model, th0: np.ndarray, eta: np.ndarray, rules: _Rules) 
 _KERNEL_TEMPLATE = """
 import math
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 P = {p}
 BK = {bk}
@@ -715,12 +717,12 @@ def run_serial(
               fin, per_out, exact_out, div_out, loss_out, lyap_out, qs_out)
 
 
-@njit(parallel=True, cache={cache})
-def run_parallel(
+@njit(nogil=True, cache={cache})
+def run_range(
     th0, eta, T, W, L, M, tol, bound, cycle,
-    fin, per_out, exact_out, div_out, loss_out, lyap_out, qs_out
+    fin, per_out, exact_out, div_out, loss_out, lyap_out, qs_out, b0, b1
 ):
-    for blk in prange(th0.shape[0] // BK):
+    for blk in range(b0, b1):
         block(th0, eta, blk * BK, T, W, L, M, tol, bound, cycle,
               fin, per_out, exact_out, div_out, loss_out, lyap_out, qs_out)
 """
@@ -936,15 +938,8 @@ def _chunk_numba(
         lyap,
         qs,
     )
-    if parallel:
-        import numba
-
-        old = numba.get_parallel_chunksize()
-        numba.set_parallel_chunksize(1)  # dynamic scheduling: block costs differ a lot
-        try:
-            kern.run_parallel(*args)
-        finally:
-            numba.set_parallel_chunksize(old)
+    if parallel and _threads() > 1:
+        _run_threaded(kern, args, th0.shape[0] // _BLOCK)
     else:
         kern.run_serial(*args)
     # the kernel leaves ‖q‖² and the power-of-two exponent of aperiodic cells
@@ -1011,13 +1006,51 @@ def _check_picklable(model: Model, executor: cf.Executor) -> None:
     ) from err
 
 
+def _threads() -> int:
+    """Threads for ``executor=None``: numba's thread count, read without starting numba's
+    threading layer (an OpenMP runtime in the parent breaks forked workers that use it)."""
+    import numba
+
+    return max(1, int(numba.config.NUMBA_NUM_THREADS))
+
+
+def _run_threaded(kern: Any, args: tuple, n_blocks: int) -> None:
+    """Blocks of a chunk over Python threads running the ``nogil`` kernel on ranges of blocks
+    taken in turn from a shared counter (dynamic balancing: block costs differ a lot). Cells
+    never interact, so the result equals one thread bit for bit."""
+    workers = min(_threads(), n_blocks)
+    step = max(1, min(8, n_blocks // (4 * workers)))
+    lock = threading.Lock()
+    nxt = [0]
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while True:
+            with lock:
+                b0 = nxt[0]
+                nxt[0] = min(b0 + step, n_blocks)
+            if b0 >= n_blocks:
+                return
+            try:
+                kern.run_range(*args, b0, min(b0 + step, n_blocks))
+            except BaseException as exc:  # re-raised in the caller
+                errors.append(exc)
+                return
+
+    pool = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def _workers(executor: cf.Executor | None, backend: str) -> int:
     """Tasks that run at once, for the time estimate (1 when the executor does not say)."""
     if executor is None:
         if backend == "numba":
-            import numba
-
-            return max(1, int(numba.get_num_threads()))
+            return _threads()
         return 1
     n = getattr(executor, "_max_workers", None)
     return n if isinstance(n, int) and n > 0 else 1
