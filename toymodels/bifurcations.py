@@ -768,6 +768,7 @@ def bifurcation_diagram(
     bound: float = 1e10,
     progress: bool = False,
     max_seconds: float | None = 3600.0,
+    backend: str = "numpy",
 ) -> BifurcationDiagram:
     """Orbit-diagram data: for each parameter value, ``keep`` states after ``burn_in`` steps.
 
@@ -787,6 +788,10 @@ def bifurcation_diagram(
         from block parameters back) are continuation with a larger step: they follow an
         attractor as long as it persists over that step, and near a fold the diagram may switch
         branch up to block^ℓ parameters early on level ℓ.
+
+    backend : ``"numpy"`` (the reference), ``"numba"`` or ``"auto"`` (a :class:`MapFamily` built
+        from sympy, extra ``fast``: compiled iteration, equal to numpy to rounding; the
+        sequential sweep ``block=None`` then runs as one compiled chain).
 
     Checks before any iteration: ``params`` finite, 1-D, non-empty and in the family's domain
     (a GD family refuses step sizes η ≤ 0, naming ``eta``); the result array
@@ -812,6 +817,18 @@ def bifurcation_diagram(
     bound = positive_float(bound, "bound")
     progress = _check_bool(progress, "progress")
     max_seconds = _check_max_seconds(max_seconds)
+    from . import _numba_maps
+
+    backend = _numba_maps.check_backend(backend)
+    if backend != "numpy" and not isinstance(fam, MapFamily):
+        if backend == "numba":
+            raise ValueError(
+                "backend='numba' needs a MapFamily built from sympy (Map.from_sympy with a "
+                "param, or gd_family of a sympy Model); use backend='numpy' or 'auto'"
+            )
+        backend = "numpy"
+    compiled = backend != "numpy" and _numba_maps.use_numba(fam, backend)
+    run_backend = "numba" if compiled else "numpy"
     first = _family_at(fam, ps[0], "params")
     x0 = _single_state(first, state0, "state0")
     dim = first.dim
@@ -840,17 +857,23 @@ def bifurcation_diagram(
 
     def run(F: Map, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with np.errstate(all="ignore"):
-            tr = _iterate(F, x, burn_in, 0, bound)
-            win = _iterate(F, tr.final, keep - 1, 1, bound)
+            tr = _iterate(F, x, burn_in, 0, bound, backend=run_backend)
+            win = _iterate(F, tr.final, keep - 1, 1, bound, backend=run_backend)
         d = np.asarray(tr.diverged | win.diverged).reshape(-1)
         return np.moveaxis(win.theta, 0, 1).reshape(-1, keep, dim), d, win.final.reshape(-1, dim)
 
     batched = isinstance(fam, MapFamily)
+    if compiled and seeding == "continuation" and (block is None or block >= n):
+        # the sequential sweep as one compiled chain (same seeding rule, restart after divergence)
+        pts, div = _numba_maps.continuation_chain(fam, ps, x0, burn_in, keep, bound)
+        return BifurcationDiagram(ps, pts, burn_in, seeding, div, seeds, block)
+    if compiled:
+        _numba_maps.warm_up(fam(ps[:1]))
     if batched and max_seconds is not None:
         n_probe = min(64, burn_in + keep)
         with np.errstate(all="ignore"):
             t0 = time.perf_counter()
-            _iterate(fam(ps), np.broadcast_to(x0, (n, dim)), n_probe, 0, bound)
+            _iterate(fam(ps), np.broadcast_to(x0, (n, dim)), n_probe, 0, bound, backend=run_backend)
             t_step = (time.perf_counter() - t0) / max(n_probe, 1)
         budget.refuse_estimate(
             t_step * (burn_in + keep) * len(rounds),

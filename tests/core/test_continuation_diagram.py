@@ -159,3 +159,28 @@ def test_batched_continuation_rounds(logistic):
     # on the 2-cycle the window alternates between the two cycle points: spread = their gap
     gap = np.sqrt((r[sel] + 1) * (r[sel] - 3)) / r[sel]
     np.testing.assert_allclose(spread, gap, rtol=1e-6)
+
+
+@pytest.mark.parametrize("block", [None, 4])
+def test_compiled_backend_equals_numpy(logistic, block):
+    """backend="numba": the batched rounds and the sequential sweep (one compiled chain) give
+    the numpy result; the logistic map is a polynomial, so bit for bit here."""
+    pytest.importorskip("numba")
+    r = np.concatenate([np.linspace(2.8, 4.0, 40), [4.3, 3.5, 3.83, 4.6, 3.2]])
+    kw = {"burn_in": 150, "keep": 12, "seeding": "continuation", "block": block}
+    a = tm.bifurcation_diagram(logistic, r, 0.3, **kw)
+    b = tm.bifurcation_diagram(logistic, r, 0.3, backend="numba", **kw)
+    np.testing.assert_array_equal(a.diverged, b.diverged)
+    np.testing.assert_array_equal(a.points, b.points)
+    assert b.seeded_from.tolist() == a.seeded_from.tolist()
+
+
+def test_numba_backend_needs_a_symbolic_family(logistic):
+    with pytest.raises(ValueError, match="backend"):
+        tm.bifurcation_diagram(lambda p: logistic(p), [3.1], 0.3, backend="numba")
+    with pytest.raises(ValueError, match="backend"):
+        tm.bifurcation_diagram(logistic, [3.1], 0.3, backend="fast")
+    bd = tm.bifurcation_diagram(
+        lambda p: logistic(p), [3.1], 0.3, burn_in=10, keep=2, backend="auto"
+    )
+    assert bd.points.shape == (1, 2, 1)

@@ -909,6 +909,7 @@ def _core_targets() -> Iterator[Target]:
             "keep": p(S.COUNT, S.HUGE_COUNT),
             "seeding": p(S.option("fixed", "continuation")),
             "block": p(BLOCK_BAD),
+            "backend": p(S.option("numpy", "numba", "auto")),
             "bound": p(S.POSITIVE),
             "progress": p(S.FLAG),
             **_maybe(tm.bifurcation_diagram, max_seconds=p(POS_NOT_NONE)),
