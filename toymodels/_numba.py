@@ -276,6 +276,19 @@ def run_gd(
         return records, div_at
     # each task writes its own members' records / div_at: no two threads touch the same entry,
     # and which thread runs a task does not change what it writes
+    run_tasks(lambda task: kern(*args, task[0], task[1], chunk), tasks, workers)
+    return records, div_at
+
+
+def run_tasks(fn: Any, tasks: Any, workers: int) -> None:
+    """``fn(task)`` for every task, on ``workers`` threads (the caller's thread is one of them)
+    that take tasks in turn from a shared iterator, so a slow core holds no one up.
+
+    The compiled kernels are ``nogil`` and every task writes its own members only, so results do
+    not depend on which thread runs which task. Used instead of numba's ``prange``: its OpenMP
+    runtime in a parent process makes forked workers that use it abort. The first exception
+    raised by a task stops the remaining work and is re-raised here.
+    """
     queue = iter(tasks)
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -287,17 +300,16 @@ def run_gd(
             if task is None or errors:
                 return
             try:
-                kern(*args, task[0], task[1], chunk)
-            except BaseException as exc:  # pragma: no cover - the kernel raises nothing itself
+                fn(task)
+            except BaseException as exc:
                 errors.append(exc)
                 return
 
-    helpers = [threading.Thread(target=work, daemon=True) for _ in range(workers - 1)]
+    helpers = [threading.Thread(target=work, daemon=True) for _ in range(max(workers, 1) - 1)]
     for h in helpers:
         h.start()
     work()
     for h in helpers:
         h.join()
-    if errors:  # pragma: no cover
+    if errors:
         raise errors[0]
-    return records, div_at

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
-from ._numba import _Printer, available
+from ._numba import _Printer, available, run_tasks
 
 if TYPE_CHECKING:
     from .maps import Map, MapFamily, SymbolicMap
@@ -761,30 +761,7 @@ def _run_ranges(kernel: Any, args: tuple[Any, ...], B: int, steps: int) -> None:
     if workers == 1:
         kernel(*args, 0, B)
         return
-    queue = iter(tasks)
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        while True:
-            with lock:
-                task = next(queue, None)
-            if task is None or errors:
-                return
-            try:
-                kernel(*args, task[0], task[1])
-            except BaseException as exc:  # pragma: no cover - the kernels raise nothing
-                errors.append(exc)
-                return
-
-    helpers = [threading.Thread(target=work, daemon=True) for _ in range(workers - 1)]
-    for h in helpers:
-        h.start()
-    work()
-    for h in helpers:
-        h.join()
-    if errors:  # pragma: no cover
-        raise errors[0]
+    run_tasks(lambda task: kernel(*args, task[0], task[1]), tasks, workers)
 
 
 # ---------------------------------------------------------------------------- public drivers

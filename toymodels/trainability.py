@@ -1016,34 +1016,14 @@ def _threads() -> int:
 
 def _run_threaded(kern: Any, args: tuple, n_blocks: int) -> None:
     """Blocks of a chunk over Python threads running the ``nogil`` kernel on ranges of blocks
-    taken in turn from a shared counter (dynamic balancing: block costs differ a lot). Cells
-    never interact, so the result equals one thread bit for bit."""
+    taken in turn (:func:`toymodels._numba.run_tasks`; dynamic balancing: block costs differ a
+    lot). Cells never interact, so the result equals one thread bit for bit."""
+    from ._numba import run_tasks
+
     workers = min(_threads(), n_blocks)
     step = max(1, min(8, n_blocks // (4 * workers)))
-    lock = threading.Lock()
-    nxt = [0]
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        while True:
-            with lock:
-                b0 = nxt[0]
-                nxt[0] = min(b0 + step, n_blocks)
-            if b0 >= n_blocks:
-                return
-            try:
-                kern.run_range(*args, b0, min(b0 + step, n_blocks))
-            except BaseException as exc:  # re-raised in the caller
-                errors.append(exc)
-                return
-
-    pool = [threading.Thread(target=work, daemon=True) for _ in range(workers)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    if errors:
-        raise errors[0]
+    ranges = ((b0, min(b0 + step, n_blocks)) for b0 in range(0, n_blocks, step))
+    run_tasks(lambda r: kern.run_range(*args, r[0], r[1]), ranges, workers)
 
 
 def _workers(executor: cf.Executor | None, backend: str) -> int:
