@@ -132,6 +132,29 @@ def _period_from_window(w: np.ndarray, max_period: int, tol: float) -> np.ndarra
     return per
 
 
+def _confirmed_cycles(
+    pts: np.ndarray, x: np.ndarray, z: np.ndarray, start: np.ndarray, k: int, tol: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which Newton-polished k-cycles are accepted, and their minimal periods.
+
+    ``pts`` (k, m, dim) are the cycle points z, F(z), …, F^{k−1}(z) of m members, ``x`` = F^k(z),
+    ``start`` the states Newton started from. Accepted: F^k(z) = z to 1e-9·scale and z within
+    1e-3·scale of the start (scale = 1 + max|point|). The minimal period is the smallest divisor
+    d of k with |F^{i+d}(z) − F^i(z)| ≤ max(tol, 1e-9)·scale along the cycle.
+    """
+    scale = 1.0 + np.max(np.abs(pts), axis=(0, 2))
+    res = np.max(np.abs(x - z), axis=-1)
+    near = np.max(np.abs(z - start), axis=-1) <= 1e-3 * scale
+    good = np.isfinite(res) & (res <= 1e-9 * scale) & near
+    minimal = np.full(z.shape[0], k)
+    for d in range(k - 1, 0, -1):
+        if k % d:
+            continue
+        same = np.max(np.abs(pts[d:] - pts[:-d]), axis=(0, 2)) <= max(tol, 1e-9) * scale
+        minimal = np.where(same, d, minimal)
+    return good, minimal
+
+
 def _polish_periods(
     F: Map, last: np.ndarray, per: np.ndarray, pflat: np.ndarray | None, tol: float
 ) -> np.ndarray:
@@ -176,16 +199,7 @@ def _polish_periods(
             for i in range(k):
                 pts[i] = x
                 x = F.fn(x, p)
-        scale = 1.0 + np.max(np.abs(pts), axis=(0, 2))
-        res = np.max(np.abs(x - z), axis=-1)
-        near = np.max(np.abs(z - last[idx]), axis=-1) <= 1e-3 * scale
-        good = np.isfinite(res) & (res <= 1e-9 * scale) & near
-        minimal = np.full(idx.shape, k)
-        for d in range(k - 1, 0, -1):
-            if k % d:
-                continue
-            same = np.max(np.abs(pts[d:] - pts[:-d]), axis=(0, 2)) <= max(tol, 1e-9) * scale
-            minimal = np.where(same, d, minimal)
+        good, minimal = _confirmed_cycles(pts, x, z, last[idx], k, tol)
         per[idx[good]] = minimal[good]
     return per
 

@@ -109,6 +109,7 @@ import sympy as sp
 from . import limits
 from ._orbit_common import _check_bool, _check_max_seconds
 from ._validate import as_float_array, positive_float, positive_int, real_float, refuse_empty
+from .cycles import _confirmed_cycles
 from .model import Model, _SympyModel, lower_triangle
 
 __all__ = [
@@ -383,16 +384,7 @@ def _polish_numpy(
         for i in range(k):
             pts[i] = x
             x = step(x, e)
-        scale = 1.0 + np.max(np.abs(pts), axis=(0, 2))
-        res = np.max(np.abs(x - z), axis=-1)
-        near = np.max(np.abs(z - last[idx]), axis=-1) <= 1e-3 * scale
-        good = np.isfinite(res) & (res <= 1e-9 * scale) & near
-        minimal = np.full(idx.shape, k)
-        for d in range(k - 1, 0, -1):
-            if k % d:
-                continue
-            same = np.max(np.abs(pts[d:] - pts[:-d]), axis=(0, 2)) <= max(tol, 1e-9) * scale
-            minimal = np.where(same, d, minimal)
+        good, minimal = _confirmed_cycles(pts, x, z, last[idx], k, tol)
         per[idx[good]] = minimal[good]
     return per
 
